@@ -1,0 +1,194 @@
+"""Which recorded interaction answers a request.
+
+A request is reduced once to a canonical key: method, host + path, the query (minus credentials) and the
+JSON body with volatile fields removed and keys sorted. Lookup is a dict access plus a per-key counter,
+so identical requests replay in recorded order and the cost does not grow with the cassette. The
+field-by-field comparison that explains a miss runs only on a miss.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from .cassette_format import Interaction
+
+# Body fields that change between runs without changing the meaning of the request.
+VOLATILE_BODY_PATHS: tuple[tuple[str, ...], ...] = (("metadata", "user_id"), ("user",), ("request_id",))
+# Query parameters that carry credentials: scrubbed before saving, so never part of the key.
+CREDENTIAL_QUERY_PARAMS = frozenset({"key", "api_key", "apikey", "token", "access_token"})
+
+
+def _drop_volatile(body: Any) -> Any:
+    if not isinstance(body, dict):
+        return body
+    body = dict(body)
+    for path in VOLATILE_BODY_PATHS:
+        parent = body
+        for part in path[:-1]:
+            child = parent.get(part)
+            if not isinstance(child, dict):
+                parent = None
+                break
+            child = dict(child)
+            parent[part] = child
+            parent = child
+        if parent is not None:
+            parent.pop(path[-1], None)
+    if body.get("metadata") == {}:
+        del body["metadata"]
+    return body
+
+
+def canonical_body(body: Any) -> Any:
+    return _drop_volatile(body)
+
+
+def canonical_target(method: str, uri: str) -> str:
+    parts = urlsplit(uri)
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in CREDENTIAL_QUERY_PARAMS)
+    target = f"{method.upper()} {parts.netloc.lower()}{parts.path.rstrip('/') or '/'}"
+    if query:
+        target += "?" + "&".join(f"{k}={v}" for k, v in query)
+    return target
+
+
+def request_key(method: str, uri: str, body_json: Any, body_bytes: bytes = b"") -> str:
+    """The canonical key two requests share exactly when they match."""
+    if body_json is None:
+        payload = body_bytes.decode("utf-8", "replace")
+    else:
+        payload = json.dumps(canonical_body(body_json), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical_target(method, uri) + "\n" + payload
+
+
+def parse_json(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def interaction_key(interaction: Interaction) -> str:
+    request = interaction.request
+    body_json = request.json
+    return request_key(request.method, request.uri, body_json, b"" if body_json is not None else request.body)
+
+
+class RequestIndex:
+    """Precomputed keys of a cassette's interactions; ``take`` hands them out in recorded order."""
+
+    def __init__(self, interactions: Sequence[Interaction]) -> None:
+        self.interactions = interactions
+        self._slots: dict[str, list[int]] = {}
+        for position, interaction in enumerate(interactions):
+            self._slots.setdefault(interaction_key(interaction), []).append(position)
+        self._next: dict[str, int] = {}
+        self.used: set[int] = set()
+        self.lookups = 0  # dict lookups made; tests use it to prove no scan happens
+
+    def take(self, key: str) -> int | None:
+        """Position of the next unplayed interaction for ``key``, or None."""
+        self.lookups += 1
+        slots = self._slots.get(key)
+        if not slots:
+            return None
+        turn = self._next.get(key, 0)
+        if turn >= len(slots):
+            return None
+        self._next[key] = turn + 1
+        self.used.add(slots[turn])
+        return slots[turn]
+
+    def recorded_count(self, key: str) -> int:
+        return len(self._slots.get(key, ()))
+
+    def unused(self) -> list[int]:
+        return [i for i in range(len(self.interactions)) if i not in self.used]
+
+
+# ------------------------------------------------------------------------------------ explaining misses
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    path: str
+    recorded: Any
+    requested: Any
+
+    def render(self) -> str:
+        return f"{self.path}: recorded {_short(self.recorded)}, requested {_short(self.requested)}"
+
+
+_MISSING = object()
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    if value is _MISSING:
+        return "(absent)"
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def field_diffs(recorded: Any, requested: Any, path: str = "body") -> list[FieldDiff]:
+    """Leaf-level differences between two JSON values, with dotted paths."""
+    if isinstance(recorded, dict) and isinstance(requested, dict):
+        diffs: list[FieldDiff] = []
+        for key in sorted(set(recorded) | set(requested), key=str):
+            diffs += field_diffs(recorded.get(key, _MISSING), requested.get(key, _MISSING), f"{path}.{key}")
+        return diffs
+    if isinstance(recorded, list) and isinstance(requested, list):
+        diffs = []
+        for i in range(max(len(recorded), len(requested))):
+            a = recorded[i] if i < len(recorded) else _MISSING
+            b = requested[i] if i < len(requested) else _MISSING
+            diffs += field_diffs(a, b, f"{path}[{i}]")
+        return diffs
+    if recorded == requested and type(recorded) is type(requested):
+        return []
+    return [FieldDiff(path, recorded, requested)]
+
+
+@dataclass(frozen=True)
+class NearestMatch:
+    position: int
+    interaction: Interaction
+    diffs: list[FieldDiff]
+
+
+def nearest(
+    method: str, uri: str, body_json: Any, interactions: Iterable[Interaction], body_bytes: bytes = b""
+) -> NearestMatch | None:
+    """The recorded request closest to this one, with the fields that differ."""
+    target = canonical_target(method, uri)
+    requested = canonical_body(body_json) if body_json is not None else body_bytes.decode("utf-8", "replace")
+    best: NearestMatch | None = None
+    best_score: tuple[int, int] | None = None
+    for position, interaction in enumerate(interactions):
+        recorded_request = interaction.request
+        recorded_target = canonical_target(recorded_request.method, recorded_request.uri)
+        target_diffs = [] if recorded_target == target else [FieldDiff("request", recorded_target, target)]
+        # Cheap pre-score on top-level fields keeps a 10,000-interaction miss fast.
+        recorded_body = recorded_request.json
+        recorded_body = canonical_body(recorded_body) if recorded_body is not None else recorded_request.body.decode(
+            "utf-8", "replace"
+        )
+        rough = _rough_distance(recorded_body, requested)
+        score = (len(target_diffs), rough)
+        if best_score is not None and score >= best_score:
+            continue
+        diffs = target_diffs + field_diffs(recorded_body, requested)
+        best = NearestMatch(position, interaction, diffs)
+        best_score = score
+    return best
+
+
+def _rough_distance(a: Any, b: Any) -> int:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return sum(1 for k in set(a) | set(b) if a.get(k, _MISSING) != b.get(k, _MISSING))
+    return 0 if a == b else 1
