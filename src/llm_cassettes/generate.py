@@ -1,0 +1,110 @@
+"""Synthetic cassettes: run the real tests, through the real client and litellm, against the emulator.
+
+``llm-cassettes generate`` starts pytest in record-synthetic mode (``--llm-synthetic``): the plugin points
+every provider's base URL at the loopback emulator, plays each test's scenario, and saves passing tests'
+exchanges with the emulator's address rewritten to the provider's real origin, marked
+``origin: synthetic``. Recorded cassettes are replayed, not touched, unless ``--force``. A cassette whose
+exchanges did not change is not rewritten, so a second run leaves ``git diff`` empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from . import wire
+from .cassette_format import Interaction
+
+_LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+def rewrite_to_provider_hosts(interactions: Sequence[Interaction]) -> list[Interaction]:
+    """Emulator URLs → the provider's real base URL, so replay matches what production would send."""
+    rewritten = []
+    for interaction in interactions:
+        parts = urlsplit(interaction.request.uri)
+        provider = wire.provider_for_path(parts.path)
+        if provider is None or parts.hostname not in {h.strip("[]") for h in _LOOPBACK}:
+            rewritten.append(interaction)
+            continue
+        origin = urlsplit(provider.ORIGIN)
+        uri = urlunsplit((origin.scheme, origin.netloc, parts.path, parts.query, parts.fragment))
+        request = replace(interaction.request, uri=uri)
+        request.__dict__.pop("body", None)  # keep the lazily decoded body consistent with the copy
+        rewritten.append(replace(interaction, request=request))
+    return rewritten
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llm-cassettes generate",
+        description="Write synthetic cassettes for LLM tests that have none, or whose cassette is synthetic, by "
+                    "running them against the loopback provider emulator. Recorded cassettes are kept.",
+    )
+    parser.add_argument("selection", nargs="*", default=[],
+                        help="test files, directories or node ids (default: the pytest testpaths)")
+    parser.add_argument("--force", action="store_true", help="also overwrite cassettes recorded from real APIs")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if any cassette would change or is missing (for CI)")
+    parser.add_argument("-k", dest="keyword", default=None, help="only tests matching this pytest -k expression")
+    parser.add_argument("-n", dest="workers", default=None, help="run with pytest-xdist workers (e.g. auto)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
+    return parser
+
+
+def pytest_command(args: argparse.Namespace, report: Path) -> list[str]:
+    command = [sys.executable, "-m", "pytest", *args.selection, "-m", "llm", "--llm-synthetic",
+               "--llm-report", str(report), "--llm-progress", "-q", "--no-header", "-p", "no:randomly"]
+    if args.force:
+        command.append("--llm-force")
+    if args.check:
+        command.append("--llm-check")
+    if args.keyword:
+        command += ["-k", args.keyword]
+    if args.workers:
+        command += ["-n", str(args.workers)]
+    return command
+
+
+def generate_command(argv: Sequence[str]) -> int:
+    args = _parser().parse_args(list(argv))
+    with tempfile.TemporaryDirectory(prefix="llm-cassettes-") as scratch:
+        report = Path(scratch) / "report.json"
+        env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+        env.pop("REAL_API_TESTS", None)
+        stdout = subprocess.DEVNULL if args.quiet else None
+        completed = subprocess.run(pytest_command(args, report), env=env, stdout=stdout, check=False)
+        outcomes = json.loads(report.read_text(encoding="utf-8")) if report.exists() else []
+    if not outcomes and completed.returncode not in (0, 5):
+        print(f"llm-cassettes generate: pytest failed (exit {completed.returncode}) before any test ran; "
+              "see its output above", file=sys.stderr)
+        return completed.returncode or 1
+    return _summarise(outcomes, check=args.check, pytest_exit=completed.returncode)
+
+
+_LABELS = {"written": "written", "unchanged": "unchanged", "kept-recorded": "skipped (recorded)",
+           "would-change": "would change", "not-saved": "failed (not saved)", "empty": "no requests"}
+
+
+def _summarise(outcomes: list[dict], *, check: bool, pytest_exit: int) -> int:
+    counts = Counter(o.get("result", "?") for o in outcomes)
+    parts = [f"{counts[key]} {label}" for key, label in _LABELS.items() if counts.get(key)]
+    print(f"llm-cassettes generate: {len(outcomes)} tests: " + (", ".join(parts) or "nothing to do"))
+    for outcome in outcomes:
+        if outcome.get("result") in ("would-change", "not-saved"):
+            print(f"  {_LABELS[outcome['result']]}: {outcome['cassette']}  ({outcome['test']})")
+    if check and counts.get("would-change"):
+        print("run `llm-cassettes generate` and commit the result", file=sys.stderr)
+        return 1
+    if counts.get("not-saved") or pytest_exit not in (0, 5):
+        return 1
+    return 0

@@ -1,0 +1,326 @@
+"""pytest plugin: options, the ``llm`` marker, fixtures and hooks. Thin: the work is done elsewhere.
+
+- ``modes`` decides replay or record, for the run and for each test;
+- ``player`` + ``transport`` replay or record the test's HTTP exchanges;
+- ``recording`` turns a passing test's exchanges into a scrubbed cassette and writes it atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_recording.network import blocking_context
+
+from . import recording
+from .cassette_format import CassetteError, load
+from .modes import Action, Mode, ModeError, decide_mode, test_action
+from .player import CassettePlayer, RateGate
+from .transport import intercept
+
+MARKER = "llm"
+LOOPBACK_HOSTS = [r"127\.0\.0\.1$", r"localhost$", r"::1$"]
+PLACEHOLDER_KEY = "llm-cassettes-placeholder"
+# user_properties key carrying a test's cassette outcome from xdist workers to the controller.
+OUTCOME_PROPERTY = "llm_cassettes"
+
+
+class UnusedInteractionsWarning(UserWarning):
+    """A replayed cassette holds recordings the test never requested."""
+
+
+@dataclass
+class RunState:
+    mode: Mode
+    root: Path
+    cassette_dir: Path
+    rate_gate: RateGate
+    force: bool = False
+    check: bool = False
+    strict_unused: bool = False
+    secret_patterns: list[str] = field(default_factory=list)
+    scenario_files: list[Path] = field(default_factory=list)
+    max_age_days: float | None = None
+    report_path: Path | None = None
+    emulator: Any = None
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+
+
+_STATE = pytest.StashKey[RunState]()
+_PLAYER = pytest.StashKey[CassettePlayer]()
+_CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+_OUTCOME = pytest.StashKey[dict]()
+
+
+# ---------------------------------------------------------------------------------------- options
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("llm-cassettes", "LLM record/replay (llm-cassettes)")
+    group.addoption("--real-api", action="store_true", default=False,
+                    help="record LLM tests against the real providers and rewrite the cassettes of passing "
+                         "tests (also REAL_API_TESTS=1)")
+    group.addoption("--real-api-missing", action="store_true", default=False,
+                    help="record only LLM tests that have no cassette yet; replay the rest (REAL_API_TESTS=missing)")
+    group.addoption("--rate-delay", type=float, default=None, metavar="SECONDS",
+                    help="minimum seconds between real API calls when recording (default 1.0)")
+    group.addoption("--llm-strict-unused", action="store_true", default=False,
+                    help="fail a replayed test that leaves recorded interactions unused (default: warn)")
+    group.addoption("--llm-synthetic", action="store_true", default=False,
+                    help="record against the loopback emulator (used by `llm-cassettes generate`)")
+    group.addoption("--llm-force", action="store_true", default=False,
+                    help="with --llm-synthetic: also overwrite cassettes recorded from real APIs")
+    group.addoption("--llm-check", action="store_true", default=False,
+                    help="record but write nothing; report which cassettes would change")
+    group.addoption("--llm-report", default=None, metavar="PATH",
+                    help="write a JSON report of cassette outcomes (used by `llm-cassettes generate`)")
+    group.addoption("--llm-progress", action="store_true", default=False,
+                    help="print one line per finished LLM test: [done/total] result cassette")
+    parser.addini("llm_cassettes_dir", "directory of cassettes, relative to rootdir", default="cassettes")
+    parser.addini("llm_cassettes_paths", "test paths whose tests all use cassettes (like the llm marker)",
+                  type="linelist", default=[])
+    parser.addini("llm_cassettes_secret_patterns", "extra regexes scrubbed from cassettes and flagged by scan",
+                  type="linelist", default=[])
+    parser.addini("llm_cassettes_scenario_files", "YAML files declaring extra emulator scenarios",
+                  type="linelist", default=[])
+    parser.addini("llm_cassettes_max_age_days", "warn when a recorded cassette is older than this", default="")
+    parser.addini("llm_cassettes_rate_delay", "default of --rate-delay", default="1.0")
+    parser.addini("llm_cassettes_strict_unused", "fail on unused recorded interactions", type="bool", default=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(provider=None, scenario=None, cassette=None): replay this test's LLM calls from its cassette "
+        "(record them with --real-api); provider names the API key it needs, scenario the emulator script.",
+    )
+    try:
+        mode = decide_mode(
+            real_api=config.getoption("--real-api"),
+            real_api_missing=config.getoption("--real-api-missing"),
+            synthetic=config.getoption("--llm-synthetic"),
+            env=os.environ,
+        )
+    except ModeError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    root = Path(config.rootpath)
+    delay = config.getoption("--rate-delay")
+    max_age = config.getini("llm_cassettes_max_age_days").strip()
+    report = config.getoption("--llm-report")
+    config.stash[_STATE] = RunState(
+        mode=mode,
+        root=root,
+        cassette_dir=root / config.getini("llm_cassettes_dir"),
+        rate_gate=RateGate(float(delay if delay is not None else config.getini("llm_cassettes_rate_delay"))
+                           if mode in (Mode.RECORD_REAL, Mode.RECORD_MISSING) else 0.0),
+        force=config.getoption("--llm-force"),
+        check=config.getoption("--llm-check"),
+        strict_unused=config.getoption("--llm-strict-unused") or config.getini("llm_cassettes_strict_unused"),
+        secret_patterns=list(config.getini("llm_cassettes_secret_patterns")),
+        scenario_files=[root / p for p in config.getini("llm_cassettes_scenario_files")],
+        max_age_days=float(max_age) if max_age else None,
+        report_path=Path(report) if report else None,
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is not None and state.emulator is not None:
+        state.emulator.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    state = config.stash[_STATE]
+    return f"llm-cassettes: {state.mode.value} (cassettes in {state.cassette_dir})"
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m llm` deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    opted_in = [(config.rootpath / p).resolve() for p in config.getini("llm_cassettes_paths")]
+    if not opted_in:
+        return
+    for item in items:
+        path = Path(item.path).resolve()
+        if item.get_closest_marker(MARKER) is None and any(path.is_relative_to(p) for p in opted_in):
+            item.add_marker(MARKER)
+
+
+# ---------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(autouse=True)
+def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[CassettePlayer | None]:
+    """The cassette player of an ``llm`` test (None for other tests); ``.requests`` lists what was sent."""
+    state = request.config.stash[_STATE]
+    item = request.node
+    marker = item.get_closest_marker(MARKER)
+    if marker is None:
+        if state.mode is Mode.REPLAY:
+            with _network_blocked():
+                yield None
+        else:
+            yield None
+        return
+    spec = recording.TestSpec.from_marker(item, marker, state)
+    action = test_action(
+        state.mode,
+        real_api_can_produce=spec.scenario.real_api_can_produce,
+        has_cassette=spec.path.exists(),
+        cassette_origin=spec.existing_origin(),
+        force=state.force,
+    )
+    if action is Action.RECORD and state.mode in (Mode.RECORD_REAL, Mode.RECORD_MISSING):
+        if not spec.scenario.real_api_can_produce:
+            pytest.skip(f"scenario {spec.scenario.name!r} cannot be recorded from a real API and {spec.path} "
+                        "does not exist: run `llm-cassettes generate` to create it")
+        missing = [name for name in spec.key_variables() if not os.environ.get(name)]
+        if missing:
+            pytest.skip(f"{', '.join(missing)} not set: needed to record {item.nodeid} against the real API")
+    cassette = None
+    if action is Action.REPLAY and spec.path.exists():
+        try:
+            cassette = load(spec.path)
+        except CassetteError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        spec.warn_if_stale(cassette)
+    player = CassettePlayer(
+        spec.path,
+        recording=action is Action.RECORD,
+        cassette=cassette,
+        test_id=item.nodeid,
+        rerecord_command=spec.record_command(),
+        rate_gate=state.rate_gate,
+    )
+    item.stash[_PLAYER] = player
+    _prepare_environment(monkeypatch, state, spec, action)
+    if action is Action.REPLAY:
+        with _network_blocked(), intercept(player):
+            yield player
+    else:
+        with intercept(player):
+            yield player
+    item.stash[_OUTCOME] = _finish(item, state, spec, player, action)
+
+
+@pytest.fixture
+def rate_limit_delay(request: pytest.FixtureRequest) -> Iterator[float]:
+    """Seconds to wait between real API calls: sleeps once before the test when recording, 0 in replay."""
+    state = request.config.stash[_STATE]
+    delay = state.rate_gate.delay
+    if delay > 0:
+        time.sleep(state.rate_gate.wait_time())
+    yield delay
+
+
+# ---------------------------------------------------------------------------------------- internals
+
+
+def _network_blocked() -> Any:
+    return blocking_context(allowed_hosts=LOOPBACK_HOSTS)
+
+
+def _prepare_environment(monkeypatch: pytest.MonkeyPatch, state: RunState, spec: recording.TestSpec,
+                         action: Action) -> None:
+    if action is Action.RECORD and state.mode is Mode.RECORD_SYNTHETIC:
+        if state.emulator is None:
+            state.emulator = recording.start_emulator()
+        state.emulator.use_scenario(spec.scenario)
+        for name, value in state.emulator.env().items():
+            monkeypatch.setenv(name, value)
+        for name in recording.key_variables():
+            monkeypatch.setenv(name, PLACEHOLDER_KEY)
+    elif action is Action.REPLAY:
+        # Clients that insist on a key still run; the key never leaves the process.
+        for name in recording.key_variables():
+            if not os.environ.get(name):
+                monkeypatch.setenv(name, PLACEHOLDER_KEY)
+
+
+def _finish(item: pytest.Item, state: RunState, spec: recording.TestSpec, player: CassettePlayer,
+            action: Action) -> dict[str, Any]:
+    call = item.stash.get(_CALL_REPORT, None)
+    passed = call is not None and call.passed and not player.misses
+    outcome: dict[str, Any] = {"test": item.nodeid, "cassette": str(spec.relative_path()), "action": action.value,
+                               "mode": state.mode.value, "scenario": spec.scenario.name}
+    if action is Action.REPLAY:
+        outcome["result"] = "replayed"
+        if state.mode is Mode.RECORD_SYNTHETIC:
+            outcome["result"] = "kept-recorded"
+        elif state.mode is not Mode.REPLAY and not spec.scenario.real_api_can_produce:
+            outcome["result"] = "kept-synthetic"
+        unused = player.unused() if passed else []
+        if unused:
+            message = (f"{spec.relative_path()}: interactions {unused} were recorded but not requested by "
+                       f"{item.nodeid}; re-record with `{spec.record_command()}` if the test changed")
+            if state.strict_unused:
+                pytest.fail(message, pytrace=False)
+            warnings.warn(UnusedInteractionsWarning(message), stacklevel=1)
+        return outcome
+    if not passed:
+        outcome["result"] = "not-saved"
+        return outcome
+    outcome.update(recording.save(spec, player, state.mode, check=state.check,
+                                  secret_patterns=state.secret_patterns))
+    return outcome
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_REPORT] = report
+        player = item.stash.get(_PLAYER, None)
+        if player is not None and player.misses:
+            # The client usually wraps the miss in its own error; say what really happened.
+            original = f"\n\nThe test then failed with:\n{report.longreprtext}" if report.failed else ""
+            report.outcome = "failed"
+            report.longrepr = player.miss_report() + original
+    elif report.when == "teardown":
+        outcome = item.stash.get(_OUTCOME, None)
+        if outcome is not None:
+            report.user_properties.append((OUTCOME_PROPERTY, outcome))
+    return report
+
+
+_SESSION: list[pytest.Session] = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _SESSION[:] = [session]
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collects outcomes on the process that reports (the xdist controller, or the only process)."""
+    if report.when != "teardown" or not _SESSION:
+        return
+    session = _SESSION[0]
+    state = session.config.stash[_STATE]
+    for name, value in report.user_properties:
+        if name == OUTCOME_PROPERTY:
+            state.outcomes.append(value)
+            if session.config.getoption("--llm-progress"):
+                total = session.testscollected or "?"
+                print(f"[{len(state.outcomes)}/{total}] {value.get('result', '?'):<13} {value['cassette']}",
+                      flush=True)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    state = session.config.stash[_STATE]
+    if state.report_path is not None and not hasattr(session.config, "workerinput"):
+        state.report_path.parent.mkdir(parents=True, exist_ok=True)
+        state.report_path.write_text(json.dumps(state.outcomes, indent=2), encoding="utf-8")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    state = config.stash[_STATE]
+    text = recording.summary(state.mode, state.outcomes)
+    if text:
+        terminalreporter.write_sep("-", "llm-cassettes")
+        terminalreporter.write_line(text)
