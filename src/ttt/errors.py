@@ -1,0 +1,283 @@
+"""ttt's own error hierarchy, and the mapping from litellm / transport exceptions onto it.
+
+Callers catch ``ttt.TTTError`` (or one subclass) and never need to know litellm's or the
+openai SDK's exception zoo. ``TimeoutError`` and ``ConnectionError`` deliberately shadow the
+builtins inside this module; they also subclass the builtins, so ``except TimeoutError``
+written against the builtin still catches them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = [
+    "AuthenticationError",
+    "ConnectionError",
+    "InvalidRequestError",
+    "ModelNotFoundError",
+    "RateLimitError",
+    "ServiceUnavailableError",
+    "SessionFileError",
+    "TTTError",
+    "TimeoutError",
+    "from_exception",
+    "retry_after_from_headers",
+]
+
+
+class TTTError(Exception):
+    """Base of every error ttt raises on purpose."""
+
+    #: Whether trying the same request again later may succeed (used by ttt.retry).
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        model: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.model = model
+        self.status = status  # HTTP status of the failed exchange; None when there was none
+        self.retry_after = retry_after  # seconds the server asked us to wait, when it said so
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RateLimitError(TTTError):
+    """HTTP 429: too many requests or tokens. ``retry_after`` says how long to wait, if known."""
+
+    retryable = True
+
+
+class AuthenticationError(TTTError):
+    """Missing, invalid or unauthorised API key (401/403, or no key in the environment)."""
+
+
+class ModelNotFoundError(TTTError):
+    """Unknown alias/model string, or the provider does not know the model (404)."""
+
+
+class ServiceUnavailableError(TTTError):
+    """The provider is down or overloaded (5xx, including Anthropic's 529 ``overloaded_error``)."""
+
+    retryable = True
+
+
+class TimeoutError(TTTError, builtins.TimeoutError):  # shadows the builtin on purpose
+    """The request (or a stream read) timed out."""
+
+    retryable = True
+
+
+class ConnectionError(TTTError, builtins.ConnectionError):  # shadows the builtin on purpose
+    """The connection failed or broke, including a stream that ended before its finish reason."""
+
+    retryable = True
+
+
+class InvalidRequestError(TTTError):
+    """The provider rejected the request itself (400/402/413/422, bad params, context too long)."""
+
+
+class SessionFileError(TTTError, ValueError):
+    """A chat session file could not be read or parsed; the message names the file."""
+
+
+# --------------------------------------------------------------------------- retry-after parsing
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    # httpx.Headers is case-insensitive, a plain dict is not: look both ways.
+    value = headers.get(name)
+    if value is None:
+        lowered = {str(k).lower(): v for k, v in headers.items()}
+        value = lowered.get(name)
+    return None if value is None else str(value).strip()
+
+
+def retry_after_from_headers(
+    headers: Mapping[str, Any] | None, now: Callable[[], float] = time.time
+) -> float | None:
+    """Seconds to wait before retrying, from response headers, or None if they don't say.
+
+    Understands, most precise first:
+      * ``retry-after-ms``: milliseconds (OpenAI, Anthropic);
+      * ``retry-after``: delta seconds or an HTTP date (RFC 9110);
+      * ``x-ratelimit-reset``: epoch milliseconds at which the window resets (OpenRouter).
+    ``now`` is the wall clock (epoch seconds), injectable for tests.
+    """
+    if not headers:
+        return None
+    ms = _header(headers, "retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    ra = _header(headers, "retry-after")
+    if ra:
+        try:
+            return max(0.0, float(ra))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(ra)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                return max(0.0, when.timestamp() - now())
+    reset = _header(headers, "x-ratelimit-reset")
+    if reset:
+        try:
+            stamp = float(reset)
+        except ValueError:
+            return None
+        # OpenRouter sends epoch milliseconds; tolerate epoch seconds from look-alike gateways.
+        if stamp > 1e11:
+            stamp /= 1000.0
+        return max(0.0, stamp - now())
+    return None
+
+
+def _headers_of(exc: BaseException) -> Mapping[str, Any] | None:
+    # litellm copies the upstream headers to ``litellm_response_headers`` on every mapped
+    # exception; ``exc.response.headers`` is often a fresh, empty stub (e.g. Anthropic 429s).
+    for candidate in (
+        getattr(exc, "litellm_response_headers", None),
+        getattr(getattr(exc, "response", None), "headers", None),
+        getattr(exc, "headers", None),
+    ):
+        if candidate:
+            return candidate
+    return None
+
+
+# --------------------------------------------------------------------------- exception mapping
+
+
+_TIMEOUT_NAMES = frozenset(
+    {"TimeoutException", "ReadTimeout", "ConnectTimeout", "WriteTimeout", "PoolTimeout"}
+)
+_TRANSPORT_NAMES = frozenset({"TransportError", "NetworkError", "RemoteProtocolError", "ProtocolError"})
+
+
+def _transport_kind(exc: BaseException) -> type[TTTError] | None:
+    """Raw httpx / httpx2 transport errors that escaped litellm's own mapping."""
+    for cls in type(exc).__mro__:
+        mod = cls.__module__.split(".")[0]
+        if mod not in ("httpx", "httpx2", "httpcore", "httpcore2"):
+            continue
+        if cls.__name__ in _TIMEOUT_NAMES:
+            return TimeoutError
+        if cls.__name__ in _TRANSPORT_NAMES:
+            return ConnectionError
+    return None
+
+
+def _clean(message: str) -> str:
+    # litellm prefixes "litellm.XError: XError: OpenAIException - ..."; keep the provider's words.
+    text = message.strip().splitlines()[0] if message.strip() else message
+    for marker in ("Exception - ", "Error - "):
+        if marker in text:
+            text = text.split(marker)[-1]
+    return text.strip() or message
+
+
+def _openai() -> Any:
+    import openai
+
+    return openai
+
+
+def _by_status(
+    status: int, text: str, provider: str | None, model: str | None, kw: dict[str, Any]
+) -> TTTError:
+    if status == 429:
+        return RateLimitError(f"rate limited by {provider}: {text}", status=status, **kw)
+    if status in (401, 403):
+        return AuthenticationError(f"{provider} rejected the API key ({status}): {text}", status=status, **kw)
+    if status == 404:
+        return ModelNotFoundError(f"{provider} does not know model {model!r}: {text}", status=status, **kw)
+    if status == 408:
+        return TimeoutError(f"request to {provider} timed out ({status}): {text}", status=status, **kw)
+    if status >= 500:
+        return ServiceUnavailableError(f"{provider} is unavailable ({status}): {text}", status=status, **kw)
+    return InvalidRequestError(f"{provider} rejected the request ({status}): {text}", status=status, **kw)
+
+
+def from_exception(
+    exc: BaseException,
+    *,
+    provider: str | None,
+    model: str | None,
+    now: Callable[[], float] = time.time,
+) -> TTTError:
+    """Translate any exception raised while calling a model into a ttt error (not raised)."""
+    if isinstance(exc, TTTError):
+        return exc
+    from ttt import _litellm
+
+    litellm = _litellm.get()
+    ex = litellm.exceptions
+
+    # A failure mid-stream is wrapped; the original says what actually went wrong.
+    if isinstance(exc, ex.MidStreamFallbackError) and exc.original_exception is not None:
+        inner = from_exception(exc.original_exception, provider=provider, model=model, now=now)
+        if inner.retry_after is None:
+            inner.retry_after = retry_after_from_headers(_headers_of(exc), now)
+        return inner
+
+    text = _clean(str(getattr(exc, "message", None) or exc))
+    status = getattr(exc, "status_code", None)
+    status = status if isinstance(status, int) else None
+    retry_after = retry_after_from_headers(_headers_of(exc), now)
+    kw: dict[str, Any] = {"provider": provider, "model": model, "retry_after": retry_after}
+
+    if isinstance(exc, ex.RateLimitError):
+        return RateLimitError(f"rate limited by {provider}: {text}", status=429, **kw)
+    if isinstance(exc, ex.AuthenticationError | ex.PermissionDeniedError):
+        return AuthenticationError(f"{provider} rejected the API key: {text}", status=status, **kw)
+    if isinstance(exc, ex.NotFoundError):
+        return ModelNotFoundError(f"{provider} does not know model {model!r}: {text}", status=404, **kw)
+    if isinstance(exc, ex.Timeout):
+        # litellm stamps 408 on client-side timeouts too; there was no HTTP status.
+        return TimeoutError(f"request to {provider} timed out: {text}", status=None, **kw)
+    if isinstance(exc, ex.APIConnectionError):
+        if "finish_reason" in text:
+            text = f"stream ended before its finish reason (truncated response): {text}"
+        return ConnectionError(f"connection to {provider} failed: {text}", status=None, **kw)
+    if isinstance(exc, ex.InternalServerError):
+        # Anthropic's 529 overloaded_error arrives as InternalServerError(500, provider_status_code=529).
+        real = getattr(exc, "provider_status_code", None) or status
+        return ServiceUnavailableError(f"{provider} is unavailable ({real}): {text}", status=real, **kw)
+    if isinstance(exc, ex.ServiceUnavailableError | ex.BadGatewayError):
+        return ServiceUnavailableError(f"{provider} is unavailable ({status}): {text}", status=status, **kw)
+    if isinstance(exc, ex.BadRequestError | ex.UnprocessableEntityError | ex.InvalidRequestError):
+        return InvalidRequestError(f"{provider} rejected the request: {text}", status=status, **kw)
+    if isinstance(exc, ex.Timeout | _openai().APITimeoutError):
+        return TimeoutError(f"request to {provider} timed out: {text}", status=None, **kw)
+    if isinstance(exc, _openai().APIConnectionError):
+        return ConnectionError(f"connection to {provider} failed: {text}", status=None, **kw)
+    if status is not None:
+        # Anything else with an HTTP status (litellm.APIError, raw openai SDK errors): decide by
+        # status. A bare litellm.APIError(529) is how an OpenAI-compatible endpoint's overload arrives.
+        return _by_status(status, text, provider, model, kw)
+    kind = _transport_kind(exc)
+    if kind is not None:
+        return kind(f"{kind.__name__} talking to {provider}: {type(exc).__name__}: {exc}", **kw)
+    if isinstance(exc, builtins.TimeoutError):
+        return TimeoutError(f"request to {provider} timed out: {exc}", **kw)
+    if isinstance(exc, builtins.ConnectionError):
+        return ConnectionError(f"connection to {provider} failed: {exc}", **kw)
+    return TTTError(f"unexpected error from {provider}: {type(exc).__name__}: {exc}", status=status, **kw)

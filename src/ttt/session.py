@@ -1,0 +1,177 @@
+"""Chat sessions: conversation history across turns, saved to and loaded from JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ttt import engine
+from ttt.engine import DEFAULT_TIMEOUT, CallOptions, Message
+from ttt.errors import SessionFileError
+from ttt.response import AIResponse
+from ttt.retry import RateLimiter, RetryPolicy
+from ttt.streaming import AsyncTextStream, TextStream
+
+__all__ = ["ChatSession"]
+
+FORMAT_VERSION = 1
+_ROLES = ("user", "assistant")
+
+
+class ChatSession:
+    """A conversation. Each turn sends the whole history, so earlier context reaches the model.
+
+    A turn is appended to the history only once it succeeded (for streams: once the stream
+    finished); a failed turn leaves the history as it was, so it can simply be retried.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str = "fast",
+        system: str | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        fallbacks: Sequence[str] | None = None,
+        retry: RetryPolicy | None = None,
+        rate_limiter: RateLimiter | None = None,
+        mock_response: str | None = None,
+        messages: Sequence[Message] | None = None,
+    ) -> None:
+        self.model = model
+        self.system = system
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.timeout = timeout
+        self.fallbacks = None if fallbacks is None else tuple(fallbacks)
+        self.retry = retry
+        self.rate_limiter = rate_limiter
+        self.mock_response = mock_response
+        self.messages: list[Message] = [dict(m) for m in messages or ()]
+
+    # ------------------------------------------------------------------ turns
+
+    def _options(self) -> CallOptions:
+        return CallOptions(
+            model=self.model,
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            timeout=self.timeout,
+            fallbacks=self.fallbacks,
+            retry=self.retry,
+            rate_limiter=self.rate_limiter,
+            mock_response=self.mock_response,
+        )
+
+    def _request(self, prompt: str) -> list[Message]:
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise ValueError("prompt must be a non-empty string")
+        head: list[Message] = [{"role": "system", "content": self.system}] if self.system else []
+        return [*head, *self.messages, {"role": "user", "content": prompt}]
+
+    def _record(self, prompt: str, response: AIResponse) -> None:
+        self.messages.append({"role": "user", "content": prompt})
+        self.messages.append({"role": "assistant", "content": response.content})
+
+    def ask(self, prompt: str) -> AIResponse:
+        response = engine.complete(self._request(prompt), self._options())
+        self._record(prompt, response)
+        return response
+
+    async def aask(self, prompt: str) -> AIResponse:
+        response = await engine.acomplete(self._request(prompt), self._options())
+        self._record(prompt, response)
+        return response
+
+    def stream(self, prompt: str) -> TextStream:
+        messages, opts = self._request(prompt), self._options()
+
+        def done(response: AIResponse) -> None:
+            self._record(prompt, response)
+            outer.response = response
+
+        outer = TextStream(lambda _: engine.stream_text(messages, opts, done))
+        return outer
+
+    def astream(self, prompt: str) -> AsyncTextStream:
+        messages, opts = self._request(prompt), self._options()
+
+        def done(response: AIResponse) -> None:
+            self._record(prompt, response)
+            outer.response = response
+
+        outer = AsyncTextStream(lambda _: engine.astream_text(messages, opts, done))
+        return outer
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+    # ------------------------------------------------------------------ persistence
+
+    def to_dict(self) -> dict[str, Any]:
+        # Runtime-only settings (retry policy, rate limiter, mock) are not persisted.
+        return {
+            "version": FORMAT_VERSION,
+            "model": self.model,
+            "system": self.system,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "timeout": self.timeout,
+            "fallbacks": None if self.fallbacks is None else list(self.fallbacks),
+            "messages": [dict(m) for m in self.messages],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str = "<dict>", **runtime: Any) -> ChatSession:
+        if not isinstance(data, dict):
+            raise SessionFileError(f"{source}: not a ttt chat session (expected a JSON object)")
+        if data.get("version") != FORMAT_VERSION:
+            raise SessionFileError(f"{source}: unsupported session version {data.get('version')!r}")
+        messages = data.get("messages")
+        if not isinstance(messages, list) or not all(
+            isinstance(m, dict) and m.get("role") in _ROLES and isinstance(m.get("content"), str)
+            for m in messages
+        ):
+            raise SessionFileError(f"{source}: 'messages' must be a list of user/assistant text turns")
+        model = data.get("model")
+        if not isinstance(model, str) or not model:
+            raise SessionFileError(f"{source}: missing 'model'")
+        return cls(
+            model=model,
+            system=data.get("system"),
+            temperature=data.get("temperature"),
+            max_tokens=data.get("max_tokens"),
+            timeout=data.get("timeout", DEFAULT_TIMEOUT),
+            fallbacks=data.get("fallbacks"),
+            messages=[{"role": m["role"], "content": m["content"]} for m in messages],
+            **runtime,
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the session as JSON (atomically: a crash never leaves half a file)."""
+        target = Path(path)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(target)
+        return target
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], **runtime: Any) -> ChatSession:
+        """Read a session saved by :meth:`save`. ``runtime`` sets retry/rate_limiter/mock_response.
+
+        Raises SessionFileError (a ValueError) naming the file when it is missing or corrupt.
+        """
+        source = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SessionFileError(f"{source}: cannot read session file: {exc.strerror or exc}") from exc
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SessionFileError(f"{source}: corrupt session file (invalid JSON: {exc})") from exc
+        return cls.from_dict(data, source=source, **runtime)
