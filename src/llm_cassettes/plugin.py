@@ -21,7 +21,7 @@ from pytest_recording.network import blocking_context
 
 from . import recording
 from .cassette_format import CassetteError, load
-from .modes import Action, Mode, ModeError, decide_mode, test_action
+from .modes import Action, Mode, ModeError, decide_mode, action_for_test
 from .player import CassettePlayer, RateGate
 from .transport import intercept
 
@@ -169,7 +169,7 @@ def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
             yield None
         return
     spec = recording.TestSpec.from_marker(item, marker, state)
-    action = test_action(
+    action = action_for_test(
         state.mode,
         real_api_can_produce=spec.scenario.real_api_can_produce,
         has_cassette=spec.path.exists(),
