@@ -20,6 +20,7 @@ from ttt.routing import Route, api_base, candidates, credentials
 Message = dict[str, str]
 
 DEFAULT_TIMEOUT = 60.0
+DEFAULT_ANTHROPIC_MAX_TOKENS = 4096
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,16 @@ def request_kwargs(
         kw["temperature"] = opts.temperature
     if opts.max_tokens is not None:
         kw["max_tokens"] = opts.max_tokens
+    elif route.provider == "anthropic":
+        # Anthropic requires max_tokens; litellm would fill in the model's maximum from its
+        # cost map (64000 for Sonnet 4.5), which changes with litellm versions and would make
+        # recorded request bodies drift. A fixed default keeps them stable.
+        kw["max_tokens"] = DEFAULT_ANTHROPIC_MAX_TOKENS
     if stream:
         kw["stream"] = True
-        if route.provider in ("openai", "openrouter"):
-            # Without this, OpenAI-style streams carry no token usage at all.
-            kw["stream_options"] = {"include_usage": True}
+        # Without this, OpenAI-style streams carry no token usage at all. For Anthropic litellm
+        # does not forward it (the body is unchanged) but then reports the usage Anthropic sent.
+        kw["stream_options"] = {"include_usage": True}
     if opts.mock_response is not None:
         kw["mock_response"] = opts.mock_response
     return kw
@@ -140,21 +146,23 @@ def to_response(raw: Any, route: Route, time_taken: float) -> AIResponse:
 # --------------------------------------------------------------------------- fallbacks
 
 
-def _routes_with_kwargs(messages: list[Message], opts: CallOptions, *, stream: bool):
+def _routes_with_kwargs(
+    messages: list[Message], opts: CallOptions, *, stream: bool
+) -> list[tuple[Route, dict[str, Any]]]:
     """(route, kwargs) for the primary and each fallback that has a key.
 
     A missing key for the primary is an error; a fallback without a key is skipped, since
     fallbacks exist to ride out transient failures, not to demand every provider's key.
     """
-    routes = candidates(opts.model, opts.fallbacks)
-    for i, route in enumerate(routes):
+    _check_prompt(messages)
+    pairs = []
+    for i, route in enumerate(candidates(opts.model, opts.fallbacks)):
         try:
-            kw = request_kwargs(route, messages, opts, stream=stream)
+            pairs.append((route, request_kwargs(route, messages, opts, stream=stream)))
         except AuthenticationError:
             if i == 0:
                 raise
-            continue
-        yield route, kw
+    return pairs
 
 
 def _check_prompt(messages: list[Message]) -> None:
@@ -166,12 +174,12 @@ def _check_prompt(messages: list[Message]) -> None:
 
 
 def complete(messages: list[Message], opts: CallOptions) -> AIResponse:
-    _check_prompt(messages)
+    pairs = _routes_with_kwargs(messages, opts, stream=False)  # bad input fails before the import
     litellm = _litellm.get()
     policy, limiter = opts.policy, opts.limiter
     started = time.perf_counter()
     last: TTTError | None = None
-    for route, kw in _routes_with_kwargs(messages, opts, stream=False):
+    for route, kw in pairs:
 
         def once(route: Route = route, kw: dict[str, Any] = kw) -> AIResponse:
             if limiter is not None:
@@ -193,12 +201,12 @@ def complete(messages: list[Message], opts: CallOptions) -> AIResponse:
 
 
 async def acomplete(messages: list[Message], opts: CallOptions) -> AIResponse:
-    _check_prompt(messages)
+    pairs = _routes_with_kwargs(messages, opts, stream=False)  # bad input fails before the import
     litellm = _litellm.get()
     policy, limiter = opts.policy, opts.limiter
     started = time.perf_counter()
     last: TTTError | None = None
-    for route, kw in _routes_with_kwargs(messages, opts, stream=False):
+    for route, kw in pairs:
 
         async def once(route: Route = route, kw: dict[str, Any] = kw) -> AIResponse:
             if limiter is not None:
@@ -233,7 +241,10 @@ class _StreamState:
         self.finish_reason: str | None = None
 
     def feed(self, chunk: Any) -> str:
-        self.model = getattr(chunk, "model", None) or self.model
+        # litellm rewrites chunk.model to the requested name; the provider's own id (e.g.
+        # gpt-4o-mini-2024-07-18) survives in the hidden params.
+        hidden = getattr(chunk, "_hidden_params", None) or {}
+        self.model = hidden.get("provider_response_model") or self.model or getattr(chunk, "model", None)
         usage = getattr(chunk, "usage", None)
         if usage is not None:
             self.usage = usage
@@ -278,12 +289,12 @@ def stream_text(
     Retries and fallbacks happen only before the first chunk reaches the caller: after that a
     retry would repeat text the caller already has, so the error is raised instead.
     """
-    _check_prompt(messages)
+    pairs = _routes_with_kwargs(messages, opts, stream=True)
     litellm = _litellm.get()
     policy, limiter = opts.policy, opts.limiter
     started = time.perf_counter()
     last: TTTError | None = None
-    for route, kw in _routes_with_kwargs(messages, opts, stream=True):
+    for route, kw in pairs:
         first_try = policy.clock()
         attempt = 0
         while True:
@@ -319,12 +330,12 @@ async def astream_text(
     messages: list[Message], opts: CallOptions, on_done: Callable[[AIResponse], None]
 ) -> AsyncIterator[str]:
     """Async twin of :func:`stream_text`."""
-    _check_prompt(messages)
+    pairs = _routes_with_kwargs(messages, opts, stream=True)
     litellm = _litellm.get()
     policy, limiter = opts.policy, opts.limiter
     started = time.perf_counter()
     last: TTTError | None = None
-    for route, kw in _routes_with_kwargs(messages, opts, stream=True):
+    for route, kw in pairs:
         first_try = policy.clock()
         attempt = 0
         while True:
