@@ -232,7 +232,9 @@ def from_exception(
     ex = litellm.exceptions
 
     # A failure mid-stream is wrapped; the original says what actually went wrong.
-    if isinstance(exc, ex.MidStreamFallbackError) and exc.original_exception is not None:
+    # (MidStreamFallbackError exists in litellm >= 1.7x; older versions raise the cause directly.)
+    mid_stream = getattr(ex, "MidStreamFallbackError", None)
+    if mid_stream is not None and isinstance(exc, mid_stream) and exc.original_exception is not None:
         inner = from_exception(exc.original_exception, provider=provider, model=model, now=now)
         if inner.retry_after is None:
             inner.retry_after = retry_after_from_headers(_headers_of(exc), now)

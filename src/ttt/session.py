@@ -170,8 +170,10 @@ class ChatSession:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise SessionFileError(f"{source}: cannot read session file: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise SessionFileError(f"{source}: corrupt session file (not UTF-8 text)") from exc
         try:
             data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except json.JSONDecodeError as exc:
             raise SessionFileError(f"{source}: corrupt session file (invalid JSON: {exc})") from exc
         return cls.from_dict(data, source=source, **runtime)
