@@ -247,9 +247,11 @@ class _Shape:
 
     def field(self, doc: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
         if key not in doc:
-            raise self.fail(where, f"missing required field {key!r} (found: {', '.join(map(str, doc)) or 'none'})")
+            raise self.fail(
+                where, f"missing required field {key!r} (found: {', '.join(map(str, doc)) or 'none'})"
+            )
         value = doc[key]
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
             expected = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
             raise self.fail(f"{where}.{key}", f"expected {expected}, found {_kind(value)}")
         return value
@@ -260,7 +262,9 @@ class _Shape:
         for name, value in raw.items():
             values = value if isinstance(value, list) else [value]
             if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
-                raise self.fail(f"{where}.headers.{name}", f"expected a string or list of strings, found {_kind(value)}")
+                raise self.fail(
+                    f"{where}.headers.{name}", f"expected a string or list of strings, found {_kind(value)}"
+                )
         return headers_from_doc(raw)
 
     def body(self, doc: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -272,7 +276,9 @@ class _Shape:
         if len(forms) > 1:
             raise self.fail(f"{where}.body", f"holds several body forms {forms}; keep exactly one")
         if body and not forms:
-            raise self.fail(f"{where}.body", f"unknown body form {sorted(map(str, body))}; use json, sse, text or base64")
+            raise self.fail(
+                f"{where}.body", f"unknown body form {sorted(map(str, body))}; use json, sse, text or base64"
+            )
         for key in ("sse", "text", "base64"):
             if key in body and not isinstance(body[key], str):
                 raise self.fail(f"{where}.body.{key}", f"expected text, found {_kind(body[key])}")
@@ -297,7 +303,7 @@ def _kind(value: Any) -> str:
 def parse(text: str, path: str | Path | None = None) -> Cassette:
     """Parse and validate cassette text; every problem is a CassetteError naming ``path``."""
     try:
-        doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only
+        doc = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -311,10 +317,16 @@ def parse(text: str, path: str | Path | None = None) -> Cassette:
 def from_document(doc: Any, path: str | Path | None = None) -> Cassette:
     shape = _Shape(path)
     if not isinstance(doc, Mapping) or "interactions" not in doc:
-        found = "an empty file" if doc is None else _kind(doc) if not isinstance(doc, Mapping) else (
-            f"top-level keys {sorted(map(str, doc))}"
+        found = (
+            "an empty file"
+            if doc is None
+            else _kind(doc)
+            if not isinstance(doc, Mapping)
+            else (f"top-level keys {sorted(map(str, doc))}")
         )
-        raise CassetteError(path, f"not a cassette: expected top-level 'meta' and 'interactions', found {found}")
+        raise CassetteError(
+            path, f"not a cassette: expected top-level 'meta' and 'interactions', found {found}"
+        )
     meta = dict(shape.mapping(doc.get("meta") or {}, "meta"))
     version = meta.get("format")
     if version != FORMAT_VERSION:
@@ -348,10 +360,14 @@ def _interaction(shape: _Shape, item: Any, index: int) -> Interaction:
     response = None
     if item.get("response") is not None:
         resp_doc = shape.mapping(item["response"], f"{where}.response")
-        status = shape.mapping(shape.field(resp_doc, "status", Mapping, f"{where}.response"), f"{where}.response.status")
+        status = shape.mapping(
+            shape.field(resp_doc, "status", Mapping, f"{where}.response"), f"{where}.response.status"
+        )
         code = shape.field(status, "code", int, f"{where}.response.status")
         if not 100 <= code <= 599:
-            raise shape.fail(f"{where}.response.status.code", f"expected an HTTP status 100-599, found {code}")
+            raise shape.fail(
+                f"{where}.response.status.code", f"expected an HTTP status 100-599, found {code}"
+            )
         message = status.get("message") or ""
         response = RecordedResponse(
             status=code,

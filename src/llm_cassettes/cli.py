@@ -8,11 +8,20 @@ from collections.abc import Sequence
 
 # command -> ("module:function", one-line help). Each function takes argv and returns an exit code.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "generate": ("llm_cassettes.generate:generate_command", "write synthetic cassettes by running tests against the emulator"),
-    "scan": ("llm_cassettes.scrub:scan_command", "find secret-shaped strings in cassettes (non-zero exit if any)"),
+    "generate": (
+        "llm_cassettes.generate:generate_command",
+        "write synthetic cassettes by running tests against the emulator",
+    ),
+    "scan": (
+        "llm_cassettes.scrub:scan_command",
+        "find secret-shaped strings in cassettes (non-zero exit if any)",
+    ),
     "diff": ("llm_cassettes.drift:diff_command", "classify the drift between two cassettes or directories"),
     "prune": ("llm_cassettes.inventory:prune_command", "list (or --delete) cassettes that no test uses"),
-    "stats": ("llm_cassettes.inventory:stats_command", "origin, age, interactions and provider of each cassette"),
+    "stats": (
+        "llm_cassettes.inventory:stats_command",
+        "origin, age, interactions and provider of each cassette",
+    ),
     "serve": ("llm_cassettes.emulator:serve", "run the loopback provider emulator in the foreground"),
 }
 

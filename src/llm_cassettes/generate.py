@@ -47,23 +47,48 @@ def rewrite_to_provider_hosts(interactions: Sequence[Interaction]) -> list[Inter
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="llm-cassettes generate",
-        description="Write synthetic cassettes for LLM tests that have none, or whose cassette is synthetic, by "
-                    "running them against the loopback provider emulator. Recorded cassettes are kept.",
+        description="Write synthetic cassettes for LLM tests that have none, or whose cassette is "
+        "synthetic, by running them against the loopback provider emulator. Recorded cassettes are kept.",
     )
-    parser.add_argument("selection", nargs="*", default=[],
-                        help="test files, directories or node ids (default: the pytest testpaths)")
-    parser.add_argument("--force", action="store_true", help="also overwrite cassettes recorded from real APIs")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if any cassette would change or is missing (for CI)")
-    parser.add_argument("-k", dest="keyword", default=None, help="only tests matching this pytest -k expression")
+    parser.add_argument(
+        "selection",
+        nargs="*",
+        default=[],
+        help="test files, directories or node ids (default: the pytest testpaths)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="also overwrite cassettes recorded from real APIs"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if any cassette would change or is missing (for CI)",
+    )
+    parser.add_argument(
+        "-k", dest="keyword", default=None, help="only tests matching this pytest -k expression"
+    )
     parser.add_argument("-n", dest="workers", default=None, help="run with pytest-xdist workers (e.g. auto)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     return parser
 
 
 def pytest_command(args: argparse.Namespace, report: Path) -> list[str]:
-    command = [sys.executable, "-m", "pytest", *args.selection, "-m", "llm", "--llm-synthetic",
-               "--llm-report", str(report), "--llm-progress", "-q", "--no-header", "-p", "no:randomly"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *args.selection,
+        "-m",
+        "llm",
+        "--llm-synthetic",
+        "--llm-report",
+        str(report),
+        "--llm-progress",
+        "-q",
+        "--no-header",
+        "-p",
+        "no:randomly",
+    ]
     if args.force:
         command.append("--llm-force")
     if args.check:
@@ -85,14 +110,23 @@ def generate_command(argv: Sequence[str]) -> int:
         completed = subprocess.run(pytest_command(args, report), env=env, stdout=stdout, check=False)
         outcomes = json.loads(report.read_text(encoding="utf-8")) if report.exists() else []
     if not outcomes and completed.returncode not in (0, 5):
-        print(f"llm-cassettes generate: pytest failed (exit {completed.returncode}) before any test ran; "
-              "see its output above", file=sys.stderr)
+        print(
+            f"llm-cassettes generate: pytest failed (exit {completed.returncode}) before any test ran; "
+            "see its output above",
+            file=sys.stderr,
+        )
         return completed.returncode or 1
     return _summarise(outcomes, check=args.check, pytest_exit=completed.returncode)
 
 
-_LABELS = {"written": "written", "unchanged": "unchanged", "kept-recorded": "skipped (recorded)",
-           "would-change": "would change", "not-saved": "failed (not saved)", "empty": "no requests"}
+_LABELS = {
+    "written": "written",
+    "unchanged": "unchanged",
+    "kept-recorded": "skipped (recorded)",
+    "would-change": "would change",
+    "not-saved": "failed (not saved)",
+    "empty": "no requests",
+}
 
 
 def _summarise(outcomes: list[dict], *, check: bool, pytest_exit: int) -> int:

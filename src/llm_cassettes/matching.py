@@ -49,7 +49,11 @@ def canonical_body(body: Any) -> Any:
 
 def canonical_target(method: str, uri: str) -> str:
     parts = urlsplit(uri)
-    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in CREDENTIAL_QUERY_PARAMS)
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in CREDENTIAL_QUERY_PARAMS
+    )
     target = f"{method.upper()} {parts.netloc.lower()}{parts.path.rstrip('/') or '/'}"
     if query:
         target += "?" + "&".join(f"{k}={v}" for k, v in query)
@@ -61,7 +65,9 @@ def request_key(method: str, uri: str, body_json: Any, body_bytes: bytes = b"") 
     if body_json is None:
         payload = body_bytes.decode("utf-8", "replace")
     else:
-        payload = json.dumps(canonical_body(body_json), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        payload = json.dumps(
+            canonical_body(body_json), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
     return canonical_target(method, uri) + "\n" + payload
 
 
@@ -131,7 +137,9 @@ _MISSING = object()
 def _short(value: Any, limit: int = 120) -> str:
     if value is _MISSING:
         return "(absent)"
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True) if not isinstance(value, str) else repr(value)
+    text = (
+        json.dumps(value, ensure_ascii=False, sort_keys=True) if not isinstance(value, str) else repr(value)
+    )
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -175,8 +183,10 @@ def nearest(
         target_diffs = [] if recorded_target == target else [FieldDiff("request", recorded_target, target)]
         # Cheap pre-score on top-level fields keeps a 10,000-interaction miss fast.
         recorded_body = recorded_request.json
-        recorded_body = canonical_body(recorded_body) if recorded_body is not None else recorded_request.body.decode(
-            "utf-8", "replace"
+        recorded_body = (
+            canonical_body(recorded_body)
+            if recorded_body is not None
+            else recorded_request.body.decode("utf-8", "replace")
         )
         rough = _rough_distance(recorded_body, requested)
         score = (len(target_diffs), rough)

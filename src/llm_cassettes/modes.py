@@ -59,8 +59,14 @@ def decide_mode(
     )
 
 
-def action_for_test(mode: Mode, *, real_api_can_produce: bool, has_cassette: bool, cassette_origin: str | None,
-                force: bool = False) -> Action:
+def action_for_test(
+    mode: Mode,
+    *,
+    real_api_can_produce: bool,
+    has_cassette: bool,
+    cassette_origin: str | None,
+    force: bool = False,
+) -> Action:
     """Replay or record one test, given the run mode and what the test and its cassette are."""
     if mode is Mode.REPLAY:
         return Action.REPLAY

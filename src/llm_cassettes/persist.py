@@ -39,7 +39,11 @@ def write_atomic(path: str | Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         if isinstance(exc, OSError):
-            raise CassetteError(path, f"cannot write the cassette ({exc.strerror or exc})", "free disk space or fix permissions and run again") from None
+            raise CassetteError(
+                path,
+                f"cannot write the cassette ({exc.strerror or exc})",
+                "free disk space or fix permissions and run again",
+            ) from None
         raise
     _fsync_directory(path.parent)
 

@@ -11,11 +11,12 @@ from .cassette_format import Cassette, Interaction
 from .matching import NearestMatch, RequestIndex, nearest, parse_json, request_key
 
 
-class CassetteMiss(Exception):
+class CassetteMiss(BaseException):
     """Raised into the HTTP client when replay has no recording for a request.
 
-    The client under test usually wraps it (litellm turns it into a connection error), so the plugin
-    also reports the miss itself when the test ends; see :meth:`CassettePlayer.miss_report`.
+    A BaseException on purpose, like pytest's own outcomes: HTTP clients and litellm catch
+    ``Exception`` and would turn a miss into a retried "connection error", hiding the real cause and
+    sleeping through backoff. The plugin reports the miss with :meth:`CassettePlayer.miss_report`.
     """
 
 
@@ -105,7 +106,10 @@ class CassettePlayer:
         if miss.reason == "no cassette":
             return f"no cassette at {self.path} for {target}"
         if miss.reason == "exhausted":
-            return f"{target} was recorded {miss.recorded_count} time(s) in {self.path} and is now requested once more"
+            return (
+                f"{target} was recorded {miss.recorded_count} time(s) in {self.path} "
+                "and is now requested once more"
+            )
         return f"no recorded request in {self.path} matches {target}"
 
     def miss_report(self) -> str:
@@ -113,12 +117,18 @@ class CassettePlayer:
         if not self.misses:
             return ""
         miss = self.misses[0]
-        lines = [f"llm-cassettes: {self._headline(miss)}", f"  test:     {self.test_id}", f"  cassette: {self.path}"]
+        lines = [
+            f"llm-cassettes: {self._headline(miss)}",
+            f"  test:     {self.test_id}",
+            f"  cassette: {self.path}",
+        ]
         if miss.reason == "no match" and self.cassette is not None:
             found = nearest(miss.method, miss.uri, miss.body_json, self.cassette.interactions, miss.body)
             if found is not None:
-                lines.append(f"  nearest recorded request: interactions[{found.position}] "
-                             f"{found.interaction.request.method} {found.interaction.request.uri}")
+                lines.append(
+                    f"  nearest recorded request: interactions[{found.position}] "
+                    f"{found.interaction.request.method} {found.interaction.request.uri}"
+                )
                 lines.append("  fields that differ (recorded -> requested):")
                 lines += [f"    - {diff.render()}" for diff in found.diffs[:12]]
                 if len(found.diffs) > 12:

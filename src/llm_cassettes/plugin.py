@@ -21,9 +21,12 @@ from pytest_recording.network import blocking_context
 
 from . import recording
 from .cassette_format import CassetteError, load
-from .modes import Action, Mode, ModeError, decide_mode, action_for_test
+from .modes import Action, Mode, ModeError, action_for_test, decide_mode
 from .player import CassettePlayer, RateGate
 from .transport import intercept
+
+# Before any test module imports litellm: its import would otherwise fetch the model cost map.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 MARKER = "llm"
 LOOPBACK_HOSTS = [r"127\.0\.0\.1$", r"localhost$", r"::1$"]
@@ -64,42 +67,96 @@ _OUTCOME = pytest.StashKey[dict]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("llm-cassettes", "LLM record/replay (llm-cassettes)")
-    group.addoption("--real-api", action="store_true", default=False,
-                    help="record LLM tests against the real providers and rewrite the cassettes of passing "
-                         "tests (also REAL_API_TESTS=1)")
-    group.addoption("--real-api-missing", action="store_true", default=False,
-                    help="record only LLM tests that have no cassette yet; replay the rest (REAL_API_TESTS=missing)")
-    group.addoption("--rate-delay", type=float, default=None, metavar="SECONDS",
-                    help="minimum seconds between real API calls when recording (default 1.0)")
-    group.addoption("--llm-strict-unused", action="store_true", default=False,
-                    help="fail a replayed test that leaves recorded interactions unused (default: warn)")
-    group.addoption("--llm-synthetic", action="store_true", default=False,
-                    help="record against the loopback emulator (used by `llm-cassettes generate`)")
-    group.addoption("--llm-force", action="store_true", default=False,
-                    help="with --llm-synthetic: also overwrite cassettes recorded from real APIs")
-    group.addoption("--llm-check", action="store_true", default=False,
-                    help="record but write nothing; report which cassettes would change")
-    group.addoption("--llm-report", default=None, metavar="PATH",
-                    help="write a JSON report of cassette outcomes (used by `llm-cassettes generate`)")
-    group.addoption("--llm-progress", action="store_true", default=False,
-                    help="print one line per finished LLM test: [done/total] result cassette")
+    group.addoption(
+        "--real-api",
+        action="store_true",
+        default=False,
+        help="record LLM tests against the real providers and rewrite the cassettes of passing "
+        "tests (also REAL_API_TESTS=1)",
+    )
+    group.addoption(
+        "--real-api-missing",
+        action="store_true",
+        default=False,
+        help="record only LLM tests that have no cassette yet; replay the rest (REAL_API_TESTS=missing)",
+    )
+    group.addoption(
+        "--rate-delay",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="minimum seconds between real API calls when recording (default 1.0)",
+    )
+    group.addoption(
+        "--llm-strict-unused",
+        action="store_true",
+        default=False,
+        help="fail a replayed test that leaves recorded interactions unused (default: warn)",
+    )
+    group.addoption(
+        "--llm-synthetic",
+        action="store_true",
+        default=False,
+        help="record against the loopback emulator (used by `llm-cassettes generate`)",
+    )
+    group.addoption(
+        "--llm-force",
+        action="store_true",
+        default=False,
+        help="with --llm-synthetic: also overwrite cassettes recorded from real APIs",
+    )
+    group.addoption(
+        "--llm-check",
+        action="store_true",
+        default=False,
+        help="record but write nothing; report which cassettes would change",
+    )
+    group.addoption(
+        "--llm-report",
+        default=None,
+        metavar="PATH",
+        help="write a JSON report of cassette outcomes (used by `llm-cassettes generate`)",
+    )
+    group.addoption(
+        "--llm-progress",
+        action="store_true",
+        default=False,
+        help="print one line per finished LLM test: [done/total] result cassette",
+    )
     parser.addini("llm_cassettes_dir", "directory of cassettes, relative to rootdir", default="cassettes")
-    parser.addini("llm_cassettes_paths", "test paths whose tests all use cassettes (like the llm marker)",
-                  type="linelist", default=[])
-    parser.addini("llm_cassettes_secret_patterns", "extra regexes scrubbed from cassettes and flagged by scan",
-                  type="linelist", default=[])
-    parser.addini("llm_cassettes_scenario_files", "YAML files declaring extra emulator scenarios",
-                  type="linelist", default=[])
-    parser.addini("llm_cassettes_max_age_days", "warn when a recorded cassette is older than this", default="")
+    parser.addini(
+        "llm_cassettes_paths",
+        "test paths whose tests all use cassettes (like the llm marker)",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "llm_cassettes_secret_patterns",
+        "extra regexes scrubbed from cassettes and flagged by scan",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "llm_cassettes_scenario_files",
+        "YAML files declaring extra emulator scenarios",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "llm_cassettes_max_age_days", "warn when a recorded cassette is older than this", default=""
+    )
     parser.addini("llm_cassettes_rate_delay", "default of --rate-delay", default="1.0")
-    parser.addini("llm_cassettes_strict_unused", "fail on unused recorded interactions", type="bool", default=False)
+    parser.addini(
+        "llm_cassettes_strict_unused", "fail on unused recorded interactions", type="bool", default=False
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(provider=None, scenario=None, cassette=None): replay this test's LLM calls from its cassette "
-        "(record them with --real-api); provider names the API key it needs, scenario the emulator script.",
+        f"{MARKER}(provider=None, scenario=None, cassette=None): replay this test's LLM calls from its "
+        "cassette (record them with --real-api); provider names the API key it needs, scenario the "
+        "emulator script.",
     )
     try:
         mode = decide_mode(
@@ -118,8 +175,11 @@ def pytest_configure(config: pytest.Config) -> None:
         mode=mode,
         root=root,
         cassette_dir=root / config.getini("llm_cassettes_dir"),
-        rate_gate=RateGate(float(delay if delay is not None else config.getini("llm_cassettes_rate_delay"))
-                           if mode in (Mode.RECORD_REAL, Mode.RECORD_MISSING) else 0.0),
+        rate_gate=RateGate(
+            float(delay if delay is not None else config.getini("llm_cassettes_rate_delay"))
+            if mode in (Mode.RECORD_REAL, Mode.RECORD_MISSING)
+            else 0.0
+        ),
         force=config.getoption("--llm-force"),
         check=config.getoption("--llm-check"),
         strict_unused=config.getoption("--llm-strict-unused") or config.getini("llm_cassettes_strict_unused"),
@@ -156,7 +216,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[CassettePlayer | None]:
+def llm_cassette(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CassettePlayer | None]:
     """The cassette player of an ``llm`` test (None for other tests); ``.requests`` lists what was sent."""
     state = request.config.stash[_STATE]
     item = request.node
@@ -178,8 +240,10 @@ def llm_cassette(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     )
     if action is Action.RECORD and state.mode in (Mode.RECORD_REAL, Mode.RECORD_MISSING):
         if not spec.scenario.real_api_can_produce:
-            pytest.skip(f"scenario {spec.scenario.name!r} cannot be recorded from a real API and {spec.path} "
-                        "does not exist: run `llm-cassettes generate` to create it")
+            pytest.skip(
+                f"scenario {spec.scenario.name!r} cannot be recorded from a real API and {spec.path} "
+                "does not exist: run `llm-cassettes generate` to create it"
+            )
         missing = [name for name in spec.key_variables() if not os.environ.get(name)]
         if missing:
             pytest.skip(f"{', '.join(missing)} not set: needed to record {item.nodeid} against the real API")
@@ -226,8 +290,9 @@ def _network_blocked() -> Any:
     return blocking_context(allowed_hosts=LOOPBACK_HOSTS)
 
 
-def _prepare_environment(monkeypatch: pytest.MonkeyPatch, state: RunState, spec: recording.TestSpec,
-                         action: Action) -> None:
+def _prepare_environment(
+    monkeypatch: pytest.MonkeyPatch, state: RunState, spec: recording.TestSpec, action: Action
+) -> None:
     if action is Action.RECORD and state.mode is Mode.RECORD_SYNTHETIC:
         if state.emulator is None:
             state.emulator = recording.start_emulator()
@@ -243,12 +308,18 @@ def _prepare_environment(monkeypatch: pytest.MonkeyPatch, state: RunState, spec:
                 monkeypatch.setenv(name, PLACEHOLDER_KEY)
 
 
-def _finish(item: pytest.Item, state: RunState, spec: recording.TestSpec, player: CassettePlayer,
-            action: Action) -> dict[str, Any]:
+def _finish(
+    item: pytest.Item, state: RunState, spec: recording.TestSpec, player: CassettePlayer, action: Action
+) -> dict[str, Any]:
     call = item.stash.get(_CALL_REPORT, None)
     passed = call is not None and call.passed and not player.misses
-    outcome: dict[str, Any] = {"test": item.nodeid, "cassette": str(spec.relative_path()), "action": action.value,
-                               "mode": state.mode.value, "scenario": spec.scenario.name}
+    outcome: dict[str, Any] = {
+        "test": item.nodeid,
+        "cassette": str(spec.relative_path()),
+        "action": action.value,
+        "mode": state.mode.value,
+        "scenario": spec.scenario.name,
+    }
     if action is Action.REPLAY:
         outcome["result"] = "replayed"
         if state.mode is Mode.RECORD_SYNTHETIC:
@@ -257,8 +328,10 @@ def _finish(item: pytest.Item, state: RunState, spec: recording.TestSpec, player
             outcome["result"] = "kept-synthetic"
         unused = player.unused() if passed else []
         if unused:
-            message = (f"{spec.relative_path()}: interactions {unused} were recorded but not requested by "
-                       f"{item.nodeid}; re-record with `{spec.record_command()}` if the test changed")
+            message = (
+                f"{spec.relative_path()}: interactions {unused} were recorded but not requested by "
+                f"{item.nodeid}; re-record with `{spec.record_command()}` if the test changed"
+            )
             if state.strict_unused:
                 pytest.fail(message, pytrace=False)
             warnings.warn(UnusedInteractionsWarning(message), stacklevel=1)
@@ -266,8 +339,9 @@ def _finish(item: pytest.Item, state: RunState, spec: recording.TestSpec, player
     if not passed:
         outcome["result"] = "not-saved"
         return outcome
-    outcome.update(recording.save(spec, player, state.mode, check=state.check,
-                                  secret_patterns=state.secret_patterns))
+    outcome.update(
+        recording.save(spec, player, state.mode, check=state.check, secret_patterns=state.secret_patterns)
+    )
     return outcome
 
 
@@ -307,8 +381,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             state.outcomes.append(value)
             if session.config.getoption("--llm-progress"):
                 total = session.testscollected or "?"
-                print(f"[{len(state.outcomes)}/{total}] {value.get('result', '?'):<13} {value['cassette']}",
-                      flush=True)
+                print(
+                    f"[{len(state.outcomes)}/{total}] {value.get('result', '?'):<13} {value['cassette']}",
+                    flush=True,
+                )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -78,7 +78,9 @@ class TestSpec:
         providers = [provider] if isinstance(provider, str) else list(provider or [])
         unknown = [p for p in providers if p not in wire.PROVIDERS]
         if unknown:
-            raise pytest.UsageError(f"{item.nodeid}: unknown provider {unknown}; known: {', '.join(wire.PROVIDERS)}")
+            raise pytest.UsageError(
+                f"{item.nodeid}: unknown provider {unknown}; known: {', '.join(wire.PROVIDERS)}"
+            )
         path = cassette_path(state.cassette_dir, item, kwargs.get("cassette"))
         return cls(item, path, state.root, scenario, providers, state.max_age_days)
 
@@ -106,7 +108,9 @@ class TestSpec:
 
     def record_command(self) -> str:
         if self.scenario.real_api_can_produce:
-            return f'pytest --real-api "{self.item.nodeid}"  (or `llm-cassettes generate "{self.item.nodeid}"`)'
+            return (
+                f'pytest --real-api "{self.item.nodeid}"  (or `llm-cassettes generate "{self.item.nodeid}"`)'
+            )
         return f'llm-cassettes generate "{self.item.nodeid}"'
 
     def warn_if_stale(self, cassette: Cassette) -> None:
@@ -117,9 +121,13 @@ class TestSpec:
             return
         age = (dt.datetime.now(dt.UTC) - recorded_at).total_seconds() / 86400
         if age > self.max_age_days:
-            warnings.warn(StaleCassetteWarning(
-                f"{self.relative_path()} was recorded {age:.0f} days ago (limit {self.max_age_days:g}); "
-                f"re-record it with `{self.record_command()}`"), stacklevel=1)
+            warnings.warn(
+                StaleCassetteWarning(
+                    f"{self.relative_path()} was recorded {age:.0f} days ago (limit {self.max_age_days:g}); "
+                    f"re-record it with `{self.record_command()}`"
+                ),
+                stacklevel=1,
+            )
 
 
 def _parse_time(value: Any) -> dt.datetime | None:
@@ -141,7 +149,9 @@ def _litellm_version() -> str:
         return "unknown"
 
 
-def build_cassette(spec: TestSpec, player: CassettePlayer, mode: Mode, secret_patterns: Sequence[str]) -> Cassette:
+def build_cassette(
+    spec: TestSpec, player: CassettePlayer, mode: Mode, secret_patterns: Sequence[str]
+) -> Cassette:
     interactions = player.recorded
     synthetic = mode is Mode.RECORD_SYNTHETIC
     if synthetic:
@@ -161,8 +171,9 @@ def build_cassette(spec: TestSpec, player: CassettePlayer, mode: Mode, secret_pa
     return scrub_cassette(Cassette(meta=meta, interactions=interactions), secret_patterns)
 
 
-def save(spec: TestSpec, player: CassettePlayer, mode: Mode, *, check: bool,
-         secret_patterns: Sequence[str]) -> dict[str, Any]:
+def save(
+    spec: TestSpec, player: CassettePlayer, mode: Mode, *, check: bool, secret_patterns: Sequence[str]
+) -> dict[str, Any]:
     """Write a passing test's recording; returns the outcome for the run summary."""
     if not player.recorded:
         return {"result": "empty"}

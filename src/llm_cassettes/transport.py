@@ -25,7 +25,9 @@ from .faults import exception_for, fault_from_exception, interrupted_stream_clas
 from .player import CassettePlayer
 
 # Headers that describe the transfer, not the content: the body is stored decoded and whole.
-_TRANSFER_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"})
+_TRANSFER_HEADERS = frozenset(
+    {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
+)
 _REQUEST_TRANSPORT_HEADERS = _TRANSFER_HEADERS | {"host", "accept-encoding"}
 _HTTPX_MODULES = ("httpx", "httpx2")
 
@@ -39,7 +41,9 @@ def _client_modules() -> list[ModuleType]:
 
 
 def _wire_request(request: Any, body: bytes) -> RecordedRequest:
-    headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() not in _REQUEST_TRANSPORT_HEADERS]
+    headers = [
+        (k, v) for k, v in request.headers.multi_items() if k.lower() not in _REQUEST_TRANSPORT_HEADERS
+    ]
     return RecordedRequest.from_wire(request.method, str(request.url), headers, body)
 
 
@@ -77,7 +81,9 @@ class _CassetteTransport:
     def _failed(self, request: Any, body: bytes, exc: BaseException) -> None:
         self.player.record(Interaction(_wire_request(request, body), fault=fault_from_exception(exc)))
 
-    def _completed(self, request: Any, body: bytes, response: Any, content: bytes, exc: BaseException | None) -> Any:
+    def _completed(
+        self, request: Any, body: bytes, response: Any, content: bytes, exc: BaseException | None
+    ) -> Any:
         recorded = RecordedResponse.from_wire(
             response.status_code, response.reason_phrase, _stored_headers(response), content
         )
@@ -163,7 +169,11 @@ def intercept(player: CassettePlayer) -> Iterator[None]:
                 original = client_cls.__dict__["_transport_for_url"]
 
                 def transport_for_url(
-                    self: Any, url: Any, _original: Any = original, _cls: type = transport_cls, _module: Any = module
+                    self: Any,
+                    url: Any,
+                    _original: Any = original,
+                    _cls: type = transport_cls,
+                    _module: Any = module,
                 ) -> Any:
                     return _cls(_module, _original(self, url), player)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from llm_cassettes.modes import Action, Mode, ModeError, decide_mode, action_for_test
+from llm_cassettes.modes import Action, Mode, ModeError, action_for_test, decide_mode
 
 
 @pytest.mark.parametrize(
@@ -59,8 +59,13 @@ def test_unknown_environment_value_is_an_error_naming_the_variable_and_choices()
 @pytest.mark.parametrize("origin", ["recorded", "synthetic"])
 @pytest.mark.parametrize("force", [False, True])
 def test_per_test_action_for_every_combination(mode, real_ok, has_cassette, origin, force):
-    action = action_for_test(mode, real_api_can_produce=real_ok, has_cassette=has_cassette,
-                         cassette_origin=origin if has_cassette else None, force=force)
+    action = action_for_test(
+        mode,
+        real_api_can_produce=real_ok,
+        has_cassette=has_cassette,
+        cassette_origin=origin if has_cassette else None,
+        force=force,
+    )
     if mode is Mode.REPLAY:
         expected = Action.REPLAY
     elif mode is Mode.RECORD_SYNTHETIC:

@@ -1,0 +1,236 @@
+"""Plugin behaviour end to end: record through the real client + litellm over real sockets, replay offline.
+
+Each test builds a small project with pytester and runs pytest in-process on it. Recording points the
+client at the loopback emulator through ``*_API_BASE``, exactly as ``--real-api`` would point it at the
+real providers; replay then runs with the emulator stopped and no keys.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from llm_cassettes.cassette_format import load
+from llm_cassettes.emulator import Emulator
+
+PLANTED_KEYS = {
+    "OPENAI_API_KEY": "sk-proj-PLANTEDopenaiKEY0123456789abcdefghij",
+    "ANTHROPIC_API_KEY": "sk-ant-api03-PLANTEDanthropicKEY0123456789abcdef",
+    "OPENROUTER_API_KEY": "sk-or-v1-PLANTEDopenrouterKEY0123456789abcdef",
+}
+
+ROUND_TRIP_TESTS = """
+import json, os, pathlib
+import pytest
+import ttt
+
+OUT = pathlib.Path(os.environ["LLM_TEST_OUT"])
+
+def _keep(name, response):
+    data = response.to_dict()
+    data.pop("time_taken", None)
+    (OUT / f"{name}.json").write_text(json.dumps(data, sort_keys=True))
+
+@pytest.mark.llm(provider="openai")
+def test_openai_sync():
+    _keep("openai_sync", ttt.ask("What is 2+2?", model="gpt-4o-mini"))
+
+@pytest.mark.llm(provider="anthropic")
+async def test_anthropic_async():
+    _keep("anthropic_async", await ttt.aask("What is 2+2?", model="claude"))
+
+@pytest.mark.llm(provider="openai")
+def test_openai_stream():
+    chunks = list(ttt.stream("Count from 1 to 3", model="gpt-4o-mini"))
+    (OUT / "openai_stream.json").write_text(json.dumps(chunks))
+
+@pytest.mark.llm(provider="anthropic")
+async def test_anthropic_astream():
+    chunks = [c async for c in ttt.astream("Count from 1 to 3", model="claude")]
+    (OUT / "anthropic_astream.json").write_text(json.dumps(chunks))
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
+    for name in (
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "OPENROUTER_API_KEY",
+        "OPENAI_API_BASE",
+        "ANTHROPIC_API_BASE",
+        "OPENROUTER_API_BASE",
+        "REAL_API_TESTS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setenv("LLM_TEST_OUT", str(out))
+    return pytester
+
+
+def _record_against_emulator(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str):
+    with Emulator() as emulator:
+        env = emulator.env()
+        for name, value in {**env, **PLANTED_KEYS}.items():
+            monkeypatch.setenv(name, value)
+        result = project.runpytest("--real-api", "--rate-delay", "0", *args)
+    for name in (*env, *PLANTED_KEYS):
+        monkeypatch.delenv(name, raising=False)
+    return result, env
+
+
+def _outputs(out: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(out.iterdir())}
+
+
+def test_record_then_replay_offline_gives_identical_responses_and_no_secrets(project, monkeypatch, tmp_path):
+    project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
+    recorded, emulator_env = _record_against_emulator(project, monkeypatch)
+    recorded.assert_outcomes(passed=4)
+    out = tmp_path / "out"
+    first = _outputs(out)
+    assert json.loads(first["openai_sync.json"])["content"] == "4"
+    assert (
+        json.loads(first["openai_stream.json"])
+        and "".join(json.loads(first["openai_stream.json"])) == "1\n2\n3"
+    )
+
+    cassettes = sorted((project.path / "cassettes" / "test_roundtrip").glob("*.yaml"))
+    assert [c.stem for c in cassettes] == [
+        "test_anthropic_astream",
+        "test_anthropic_async",
+        "test_openai_stream",
+        "test_openai_sync",
+    ]
+    raw = b"".join(c.read_bytes() for c in cassettes)
+    for secret in PLANTED_KEYS.values():
+        assert secret.encode() not in raw
+    for marker in (b"emulatorFAKE", b"__cf_bm=emu"):  # org/project ids and cookies the emulator sends
+        assert marker not in raw
+    assert load(cassettes[0]).meta["origin"] == "recorded"
+
+    for f in out.iterdir():
+        f.unlink()
+    replayed = project.runpytest()  # emulator stopped, no keys, no base URLs but the recorded ones
+    replayed.assert_outcomes(passed=0, failed=4)  # the recorded host is the (gone) emulator address...
+    assert "no recorded request" in replayed.stdout.str()
+
+    # ...so replay must run with the same base URLs the recording used, as a user's CI would.
+    for f in out.iterdir():
+        f.unlink()
+    for name, value in emulator_env.items():
+        monkeypatch.setenv(name, value)
+    replayed = project.runpytest()
+    replayed.assert_outcomes(passed=4)
+    assert _outputs(out) == first
+
+
+def test_missing_cassette_in_replay_fails_with_path_and_command(project):
+    project.makepyfile(test_nocassette=ROUND_TRIP_TESTS.split('@pytest.mark.llm(provider="anthropic")')[0])
+    result = project.runpytest("-k", "openai_sync")
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    assert "no cassette at" in text and "cassettes/test_nocassette/test_openai_sync.yaml" in text
+    assert 'pytest --real-api "test_nocassette.py::test_openai_sync"' in text
+
+
+def test_changed_request_reports_nearest_recording_and_field_diff(project, monkeypatch):
+    project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
+    recorded, emulator_env = _record_against_emulator(project, monkeypatch, "-k", "openai_sync")
+    recorded.assert_outcomes(passed=1)
+    for name, value in emulator_env.items():
+        monkeypatch.setenv(name, value)
+    project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS.replace("What is 2+2?", "What is 3+3?"))
+    result = project.runpytest("-k", "openai_sync")
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    assert "nearest recorded request: interactions[0] POST" in text
+    assert "body.messages[0].content: recorded 'What is 2+2?', requested 'What is 3+3?'" in text
+    assert "to record it:" in text
+
+
+def test_failing_test_keeps_previous_cassette_byte_for_byte(project, monkeypatch):
+    project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
+    _record_against_emulator(project, monkeypatch, "-k", "openai_sync")[0].assert_outcomes(passed=1)
+    cassette = project.path / "cassettes" / "test_roundtrip" / "test_openai_sync.yaml"
+    before = cassette.read_bytes()
+    project.makepyfile(
+        test_roundtrip=ROUND_TRIP_TESTS.replace(
+            '_keep("openai_sync", ttt.ask("What is 2+2?", model="gpt-4o-mini"))',
+            'ttt.ask("What is 5+5?", model="gpt-4o-mini"); assert False, "boom"',
+        )
+    )
+    result, _ = _record_against_emulator(project, monkeypatch, "-k", "openai_sync")
+    result.assert_outcomes(failed=1)
+    assert cassette.read_bytes() == before
+    assert "not saved" in result.stdout.str()
+
+
+def test_real_api_without_key_skips_naming_the_variable(project):
+    project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
+    result = project.runpytest("--real-api", "-k", "anthropic_async", "-rs")
+    result.assert_outcomes(skipped=1)
+    assert "ANTHROPIC_API_KEY not set" in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [("1", "record-real"), ("yes", "record-real"), ("0", "replay"), ("missing", "record-missing")],
+)
+def test_environment_variable_flips_the_mode(project, monkeypatch, env, expected):
+    project.makepyfile(test_x="def test_x():\n    pass\n")
+    monkeypatch.setenv("REAL_API_TESTS", env)
+    result = project.runpytest()
+    assert f"llm-cassettes: {expected}" in result.stdout.str()
+
+
+def test_real_api_flag_flips_the_mode(project):
+    project.makepyfile(test_x="def test_x():\n    pass\n")
+    assert "llm-cassettes: record-real" in project.runpytest("--real-api").stdout.str()
+    assert "llm-cassettes: replay" in project.runpytest().stdout.str()
+
+
+def test_corrupt_cassette_fails_with_file_and_fix(project):
+    project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
+    target = project.path / "cassettes" / "test_roundtrip" / "test_openai_sync.yaml"
+    target.parent.mkdir(parents=True)
+    target.write_text("meta: {format: 1}\ninteractions:\n- request: {method: POST}\n  response: [\n")
+    result = project.runpytest("-k", "openai_sync")
+    result.assert_outcomes(errors=1)  # the cassette fixture cannot be set up
+    text = result.stdout.str()
+    assert "test_openai_sync.yaml: not valid YAML at line" in text
+    assert "Traceback" not in text
+    assert "re-record it with" in text
+
+
+def test_unused_recordings_warn_and_fail_when_strict(project, monkeypatch):
+    project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
+    recorded, emulator_env = _record_against_emulator(project, monkeypatch, "-k", "openai_sync")
+    recorded.assert_outcomes(passed=1)
+    cassette = project.path / "cassettes" / "test_roundtrip" / "test_openai_sync.yaml"
+    text = cassette.read_text()
+    head, sep, interactions = text.partition("interactions:\n")
+    cassette.write_text(head + sep + interactions + interactions)  # the same exchange twice: one unused
+    for name, value in emulator_env.items():
+        monkeypatch.setenv(name, value)
+    warned = project.runpytest("-k", "openai_sync")
+    warned.assert_outcomes(passed=1)
+    assert "interactions [1] were recorded but not requested" in warned.stdout.str()
+    strict = project.runpytest("-k", "openai_sync", "--llm-strict-unused")
+    strict.assert_outcomes(passed=1, errors=1)
+
+
+def test_replay_blocks_non_loopback_connections_naming_the_host(project):
+    project.makepyfile(
+        test_net="""
+import socket, pytest
+def test_outside():
+    with pytest.raises(RuntimeError, match="Network is disabled for host '10.255.255.1'"):
+        socket.create_connection(("10.255.255.1", 443), timeout=1)
+"""
+    )
+    project.runpytest().assert_outcomes(passed=1)
