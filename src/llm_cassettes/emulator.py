@@ -86,6 +86,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: tests assert on ``Emulator.requests`` instead of reading logs."""
 
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # Also used by http.server's own error pages (bad request lines): never add the
+        # wall-clock Date or the Server header, so every response is reproducible.
+        self.send_response_only(code, message)
+
     def do_POST(self) -> None:
         self.server.emulator._handle(self)
 
@@ -111,8 +116,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline()
 
     def start(self, status: int, reason: str, headers: list[tuple[str, str]]) -> None:
-        # send_response_only, not send_response: the latter adds wall-clock Date and a
-        # Server header, which would make responses differ between runs.
         self.send_response_only(status, reason)
         for name, value in headers:
             self.send_header(name, value)
@@ -418,19 +421,23 @@ def serve(argv: list[str] | None = None) -> int:
     except (ScenarioError, OSError) as exc:
         print(f"llm-cassettes serve: {exc}", file=sys.stderr)
         return 2
-    print(f"# llm-cassettes emulator on {emulator.url} (scenario: {scenario.name}); Ctrl-C to stop")
-    for name, value in emulator.env().items():
-        print(f"export {name}={value}")
-    for module in wire.PROVIDERS.values():  # litellm insists on a key; the emulator ignores it
-        print(f"export {module.KEY_ENV}=fake-{module.NAME}-key-for-emulator")
-    sys.stdout.flush()
-    try:
+    try:  # Ctrl-C may land while we are still printing: stop cleanly in every case
+        _print_exports(emulator, scenario)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
         emulator.stop()
     return 0
+
+
+def _print_exports(emulator: Emulator, scenario: Scenario) -> None:
+    print(f"# llm-cassettes emulator on {emulator.url} (scenario: {scenario.name}); Ctrl-C to stop")
+    for name, value in emulator.env().items():
+        print(f"export {name}={value}")
+    for module in wire.PROVIDERS.values():  # litellm insists on a key; the emulator ignores it
+        print(f"export {module.KEY_ENV}=fake-{module.NAME}-key-for-emulator")
+    sys.stdout.flush()
 
 
 def _strip_command(argv: list[str]) -> list[str]:

@@ -157,18 +157,19 @@ def test_serve_prints_env_and_stops_on_ctrl_c() -> None:
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(4)]
+        lines = [proc.stdout.readline() for _ in range(7)]
         exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines[1:])
+        assert exports["ANTHROPIC_API_KEY"].startswith("fake-")
         base = exports["OPENAI_API_BASE"]
         assert base.startswith("http://127.0.0.1:") and base.endswith("/v1")
         request = urllib.request.Request(
             base + "/chat/completions", data=json.dumps({"messages": []}).encode()
         )
         with pytest.raises(urllib.error.HTTPError) as caught:
-            urllib.request.urlopen(request, timeout=5)
+            urllib.request.urlopen(request, timeout=15)
         assert caught.value.code == 401
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=5) == 0
+        assert proc.wait(timeout=15) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
