@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cassette_format import Cassette, Interaction
+from .cassette_format import Cassette, Interaction, RecordedRequest
 from .matching import NearestMatch, RequestIndex, nearest, parse_json, request_key
 
 
@@ -66,6 +66,7 @@ class CassettePlayer:
         self.rate_gate = rate_gate or RateGate()
         self.index = RequestIndex(cassette.interactions) if cassette is not None and not recording else None
         self.recorded: list[Interaction] = []
+        self.requests: list[RecordedRequest] = []  # everything the test sent, in order, for assertions
         self.misses: list[Miss] = []
         self.played = 0
 
@@ -73,6 +74,7 @@ class CassettePlayer:
 
     def lookup(self, method: str, uri: str, body: bytes) -> Interaction | None:
         """The recorded answer; None means "send it for real" (record mode only)."""
+        self.requests.append(RecordedRequest(method.upper(), uri, [], {"json": parse_json(body)} if body else {}))
         if self.recording:
             return None
         body_json = parse_json(body)
