@@ -303,13 +303,20 @@ def stream_text(
             try:
                 if limiter is not None:
                     limiter.acquire()
+                response: Any = None
                 try:
-                    for chunk in litellm.completion(**kw):
+                    response = litellm.completion(**kw)
+                    for chunk in response:
                         text = state.feed(chunk)
                         if text:
                             yield text
                 except Exception as exc:
                     raise from_exception(exc, provider=route.provider, model=route.model) from exc
+                finally:
+                    # The caller may stop early (break): release the HTTP connection now.
+                    close = getattr(response, "close", None)
+                    if callable(close):
+                        close()
                 on_done(state.finish(started))
                 return
             except TTTError as err:
@@ -344,6 +351,7 @@ async def astream_text(
             try:
                 if limiter is not None:
                     await limiter.aacquire()
+                response: Any = None
                 try:
                     response = await litellm.acompletion(**kw)
                     async for chunk in response:
@@ -352,6 +360,10 @@ async def astream_text(
                             yield text
                 except Exception as exc:
                     raise from_exception(exc, provider=route.provider, model=route.model) from exc
+                finally:
+                    aclose = getattr(response, "aclose", None)
+                    if callable(aclose):
+                        await aclose()
                 on_done(state.finish(started))
                 return
             except TTTError as err:

@@ -267,7 +267,7 @@ def from_exception(
         return ServiceUnavailableError(f"{provider} is unavailable ({status}): {text}", status=status, **kw)
     if isinstance(exc, ex.BadRequestError | ex.UnprocessableEntityError | ex.InvalidRequestError):
         return InvalidRequestError(f"{provider} rejected the request: {text}", status=status, **kw)
-    if isinstance(exc, ex.Timeout | _openai().APITimeoutError):
+    if isinstance(exc, _openai().APITimeoutError):  # raw SDK errors litellm did not wrap
         return TimeoutError(f"request to {provider} timed out: {text}", status=None, **kw)
     if isinstance(exc, _openai().APIConnectionError):
         return ConnectionError(f"connection to {provider} failed: {text}", status=None, **kw)
