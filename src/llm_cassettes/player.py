@@ -74,10 +74,11 @@ class CassettePlayer:
 
     def lookup(self, method: str, uri: str, body: bytes) -> Interaction | None:
         """The recorded answer; None means "send it for real" (record mode only)."""
-        self.requests.append(RecordedRequest(method.upper(), uri, [], {"json": parse_json(body)} if body else {}))
+        body_json = parse_json(body)
+        body_doc = {"json": body_json} if body_json is not None else {"text": body.decode("utf-8", "replace")}
+        self.requests.append(RecordedRequest(method.upper(), uri, [], body_doc if body else {}))
         if self.recording:
             return None
-        body_json = parse_json(body)
         if self.index is None:
             self._miss(Miss(method, uri, body_json, body, "no cassette"))
         key = request_key(method, uri, body_json, body)
