@@ -116,6 +116,10 @@ def _chunk(exchange: Exchange, choices: list[dict[str, Any]], usage: dict[str, A
     # "usage": null appears on every chunk only when the client asked for usage.
     if exchange.include_usage:
         chunk["usage"] = usage
+    # Since Aug 2025 every chunk carries random-length "obfuscation" padding (against
+    # length side channels); here it is derived from the chunk so output stays reproducible.
+    fingerprint = wire.compact_json(chunk).decode()
+    chunk["obfuscation"] = wire.token(exchange.seed + fingerprint, "obfuscation", 9 + len(fingerprint) % 7)
     return wire.sse_data(wire.compact_json(chunk))
 
 
