@@ -232,32 +232,41 @@ class Emulator:
         provider = wire.provider_for_path(handler.path)
         headers = {name.lower(): value for name, value in handler.headers.items()}
         body = _parse_json(raw)
-        valid = provider is not None and handler.command == "POST" and isinstance(body, dict)
-        with self._lock:
-            seed = hashlib.sha256(f"{self.scenario.name}:{self._sequence}:".encode() + raw).hexdigest()
-            self._sequence += 1
-            step = self.scenario.step_for(self._step_index) if valid else None
-            self._step_index += 1 if valid else 0
-            self.requests.append(
-                ReceivedRequest(
-                    provider.NAME if provider else "unknown",
-                    handler.command,
-                    handler.path,
-                    headers,
-                    body,
-                    raw,
-                )
-            )
         if provider is None or handler.command != "POST":
+            seed, _ = self._log(handler, provider, headers, body, raw, consume_step=False)
             guess = provider or wire.provider_guess(handler.path)
             exchange = Exchange(seed=seed, path=handler.path, method=handler.command)
             self._send(handler, guess.not_found_route(exchange), headers)
-            return
-        if not isinstance(body, dict):
+        elif not isinstance(body, dict):
+            # A body the provider could not parse never reaches the "model": no step is used.
+            seed, _ = self._log(handler, provider, headers, body, raw, consume_step=False)
             self._send(handler, provider.error_response("bad_request", Exchange(seed=seed)), headers)
-            return
-        assert step is not None
-        self._run_step(handler, provider, step, _exchange(seed, body, handler.path), headers)
+        else:
+            seed, step = self._log(handler, provider, headers, body, raw, consume_step=True)
+            self._run_step(handler, provider, step, _exchange(seed, body, handler.path), headers)
+
+    def _log(
+        self,
+        handler: _Handler,
+        provider: ModuleType | None,
+        headers: dict[str, str],
+        body: Any,
+        raw: bytes,
+        *,
+        consume_step: bool,
+    ) -> tuple[str, Step]:
+        """Record the request; return its id seed and the scenario step that answers it."""
+        name = provider.NAME if provider else "unknown"
+        with self._lock:
+            # Seeds depend on the request bytes and its position in the scenario run only,
+            # so a replayed sequence of requests gets byte-identical responses.
+            seed = hashlib.sha256(f"{self.scenario.name}:{self._sequence}:".encode() + raw).hexdigest()
+            self._sequence += 1
+            step = self.scenario.step_for(self._step_index)
+            if consume_step:
+                self._step_index += 1
+            self.requests.append(ReceivedRequest(name, handler.command, handler.path, headers, body, raw))
+        return seed, step
 
     def _run_step(
         self, handler: _Handler, provider: ModuleType, step: Step, exchange: Exchange, headers: dict[str, str]
