@@ -185,6 +185,20 @@ def _transport_kind(exc: BaseException) -> type[TTTError] | None:
     return None
 
 
+def _transport_cause(exc: BaseException) -> type[TTTError] | None:
+    """The transport failure behind a wrapped exception (``__cause__`` / ``__context__`` chain), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if current is not exc:
+            kind = _transport_kind(current)
+            if kind is not None:
+                return kind
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def _clean(message: str) -> str:
     # litellm prefixes "litellm.XError: XError: OpenAIException - ..."; keep the provider's words.
     text = message.strip().splitlines()[0] if message.strip() else message
@@ -260,6 +274,11 @@ def from_exception(
             text = f"stream ended before its finish reason (truncated response): {text}"
         return ConnectionError(f"connection to {provider} failed: {text}", status=None, **kw)
     if isinstance(exc, ex.InternalServerError):
+        # litellm also reports a connection that died without any HTTP response (a reset, a cut
+        # socket) as InternalServerError(500); the transport error in the chain says what happened.
+        cause = _transport_cause(exc)
+        if cause is not None:
+            return cause(f"{cause.__name__} talking to {provider}: {text}", status=None, **kw)
         # Anthropic's 529 overloaded_error arrives as InternalServerError(500, provider_status_code=529).
         real = getattr(exc, "provider_status_code", None) or status
         return ServiceUnavailableError(f"{provider} is unavailable ({real}): {text}", status=real, **kw)
