@@ -82,7 +82,19 @@ def delayed_chat(rate_limit_delay: float) -> Callable[..., ttt.ChatSession]:
 
 @pytest.fixture(scope="session", autouse=True)
 def client_loaded() -> None:
-    """Pay litellm's one-time import (several seconds) in setup, so call phases time only the calls."""
-    from ttt import _litellm
+    """Pay litellm's one-time imports (seconds) in session setup, so call phases time the calls.
 
-    _litellm.get()
+    litellm imports most of itself lazily on the first call of each kind; offline mock calls
+    (no HTTP at all) load those code paths without touching any cassette.
+    """
+    import asyncio
+
+    for case in PROVIDERS:
+        ttt.ask("warm-up", model=case.model, mock_response="ok")
+        list(ttt.stream("warm-up", model=case.model, mock_response="ok"))
+
+        async def warm(model: str = case.model) -> None:
+            await ttt.aask("warm-up", model=model, mock_response="ok")
+            [chunk async for chunk in ttt.astream("warm-up", model=model, mock_response="ok")]
+
+        asyncio.run(warm())
