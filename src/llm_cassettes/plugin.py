@@ -188,6 +188,7 @@ def pytest_configure(config: pytest.Config) -> None:
         max_age_days=float(max_age) if max_age else None,
         report_path=Path(report) if report else None,
     )
+    config.pluginmanager.register(_OutcomeReporter(config), "llm-cassettes-outcomes")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -363,28 +364,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-_SESSION: list[pytest.Session] = []
+class _OutcomeReporter:
+    """Per-run collector of test outcomes, on the process that reports (the xdist controller or the only one).
 
+    Registered per config rather than using module globals, so nested pytest runs (pytester, a
+    collection inside a test) keep their own outcomes.
+    """
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    _SESSION[:] = [session]
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.state = config.stash[_STATE]
 
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "teardown":
+            return
+        for name, value in report.user_properties:
+            if name == OUTCOME_PROPERTY:
+                self.state.outcomes.append(value)
+                if self.config.getoption("--llm-progress"):
+                    total = getattr(self.config, "_llm_total", None) or "?"
+                    done, result = len(self.state.outcomes), value.get("result", "?")
+                    print(f"[{done}/{total}] {result:<13} {value['cassette']}", flush=True)
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Collects outcomes on the process that reports (the xdist controller, or the only process)."""
-    if report.when != "teardown" or not _SESSION:
-        return
-    session = _SESSION[0]
-    state = session.config.stash[_STATE]
-    for name, value in report.user_properties:
-        if name == OUTCOME_PROPERTY:
-            state.outcomes.append(value)
-            if session.config.getoption("--llm-progress"):
-                total = session.testscollected or "?"
-                print(
-                    f"[{len(state.outcomes)}/{total}] {value.get('result', '?'):<13} {value['cassette']}",
-                    flush=True,
-                )
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.config._llm_total = len(session.items)  # type: ignore[attr-defined]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.config._llm_total = len(ids)  # type: ignore[attr-defined]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
