@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import reprlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -36,6 +37,27 @@ ORIGINS = ("recorded", "synthetic")
 # The C loader/dumper are an order of magnitude faster; both are "safe" (no arbitrary objects).
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+# A YAML alias (``*name``) can only stand where a node starts: at the start of a line (after indentation
+# and block indicators ``- ? :``) or after a flow indicator ``[ { , :``. _may_hold_alias finds every such
+# ``*``, plus harmless look-alikes (a markdown "* item" line, "a, *b*"), with C-speed str.find: a cassette
+# without a look-alike loads with no extra work; otherwise the exact (slower) check runs, see
+# _NoAliasLoader. Line breaks are YAML's: \n, \r, NEL, LS and PS.
+_NODE_START_BEFORE = frozenset("[{,:?-\n\r\x85\u2028\u2029")
+
+
+def _may_hold_alias(text: str) -> bool:
+    find = text.find
+    i = find("*")
+    while i != -1:
+        j = i - 1
+        while j >= 0 and text[j] in " \t":
+            j -= 1
+        if j < 0 or text[j] in _NODE_START_BEFORE:
+            return True
+        i = find("*", i + 1)
+    return False
+
 
 RERECORD_HINT = "re-record it with `pytest --real-api <test>` or regenerate it with `llm-cassettes generate`"
 
@@ -294,22 +316,53 @@ class _Shape:
         return body
 
 
+# reprlib bounds the work: repr() of a huge (or deeply nested) hand-edited value would be built in full
+# only to be cut to 80 characters.
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
+_SHORT_REPR.maxlevel = 3
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing (null)"
-    return f"{type(value).__name__} {value!r}"[:80]
+    return f"{type(value).__name__} {_SHORT_REPR.repr(value)}"[:80]
+
+
+class _AliasFound(yaml.YAMLError):
+    def __init__(self, mark: Any) -> None:
+        self.problem_mark = mark
+        self.problem = (
+            "uses a YAML alias (*name); a cassette needs no anchors or aliases, write the value out"
+        )
+        super().__init__(self.problem)
+
+
+class _NoAliasLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The safe loader, refusing any node reached twice (that is what an alias is).
+
+    Aliases let a few hundred bytes stand for gigabytes once expanded ("billion laughs"): loading
+    shares the objects, but JSON-encoding a body, matching or scrubbing walks them in full.
+    Only used when _may_hold_alias says so, because this costs one Python call per node.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _AliasFound(node.start_mark)
+        return super().construct_object(node, deep)
 
 
 def parse(text: str, path: str | Path | None = None) -> Cassette:
     """Parse and validate cassette text; every problem is a CassetteError naming ``path``."""
+    loader = _NoAliasLoader if _may_hold_alias(text) else _Loader
     try:
-        doc = yaml.load(text, Loader=_Loader)
+        doc = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise CassetteError(path, f"not valid YAML{where}: {problem}") from None
-    except (ValueError, TypeError, RecursionError) as exc:  # e.g. unhashable keys, absurd nesting
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # bad dates/ints, absurd nesting
         raise CassetteError(path, f"not valid YAML: {type(exc).__name__}: {exc}"[:300]) from None
     return from_document(doc, path)
 
@@ -395,6 +448,9 @@ def load(path: str | Path) -> Cassette:
     """Read and validate a cassette file."""
     path = Path(path)
     try:
+        # A FIFO or device named *.yaml would block read() forever; only regular files are cassettes.
+        if path.exists() and not path.is_file():
+            raise CassetteError(path, "not a regular file", "replace it with a cassette file")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CassetteError(path, "no such cassette") from None
