@@ -17,4 +17,6 @@ fi
 export PATH="$VENV/bin:$PATH"
 # No run ever fetches litellm's model cost map from the network.
 export LITELLM_LOCAL_MODEL_COST_MAP=True
+# Cache compiled bytecode: litellm is large and recompiling it costs seconds per process.
+unset PYTHONDONTWRITEBYTECODE
 cd "$ROOT"
