@@ -22,7 +22,7 @@ from pytest_recording.network import blocking_context
 from . import recording
 from .cassette_format import CassetteError, load
 from .modes import Action, Mode, ModeError, action_for_test, decide_mode
-from .player import CassettePlayer, RateGate
+from .player import CassetteMiss, CassettePlayer, RateGate
 from .transport import intercept
 
 # Before any test module imports litellm: its import would otherwise fetch the model cost map.
@@ -256,7 +256,7 @@ def llm_cassette(
             pytest.fail(str(exc), pytrace=False)
         spec.warn_if_stale(cassette)
     player = CassettePlayer(
-        spec.path,
+        spec.relative_path(),
         recording=action is Action.RECORD,
         cassette=cassette,
         test_id=item.nodeid,
@@ -354,7 +354,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         player = item.stash.get(_PLAYER, None)
         if player is not None and player.misses:
             # The client usually wraps the miss in its own error; say what really happened.
-            original = f"\n\nThe test then failed with:\n{report.longreprtext}" if report.failed else ""
+            # A miss that reached the test directly needs no traceback; one the client wrapped does.
+            direct = call.excinfo is not None and call.excinfo.errisinstance(CassetteMiss)
+            original = (
+                f"\n\nThe test then failed with:\n{report.longreprtext}"
+                if report.failed and not direct
+                else ""
+            )
             report.outcome = "failed"
             report.longrepr = player.miss_report() + original
     elif report.when == "teardown":
