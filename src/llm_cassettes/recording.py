@@ -21,6 +21,7 @@ from .modes import Mode
 from .persist import write_atomic
 from .player import CassettePlayer
 from .scenarios import BUILTIN, Scenario, ScenarioError, load_scenario_file
+from .scrub import scrub_cassette
 
 if TYPE_CHECKING:
     from .plugin import RunState
@@ -166,8 +167,6 @@ def build_cassette(
     }
     if synthetic:
         meta["scenario"] = spec.scenario.name
-    from .scrub import scrub_cassette
-
     return scrub_cassette(Cassette(meta=meta, interactions=interactions), secret_patterns)
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import importlib.metadata
+from pathlib import Path
 
 import pytest
 
@@ -34,3 +35,40 @@ def warm_client_imports() -> None:
             asyncio.run(both())
     mp.undo()
     importlib.metadata.version("pluggy")
+
+
+PLANTED_KEYS = {
+    "OPENAI_API_KEY": "sk-proj-PLANTEDopenaiKEY0123456789abcdefghij",
+    "ANTHROPIC_API_KEY": "sk-ant-api03-PLANTEDanthropicKEY0123456789abcdef",
+    "OPENROUTER_API_KEY": "sk-or-v1-PLANTEDopenrouterKEY0123456789abcdef",
+}
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
+    for name in (
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "OPENROUTER_API_KEY",
+        "OPENAI_API_BASE",
+        "ANTHROPIC_API_BASE",
+        "OPENROUTER_API_BASE",
+        "REAL_API_TESTS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setenv("LLM_TEST_OUT", str(out))
+    return pytester
+
+
+def record_against_emulator(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str):
+    with Emulator() as emulator:
+        env = emulator.env()
+        for name, value in {**env, **PLANTED_KEYS}.items():
+            monkeypatch.setenv(name, value)
+        result = project.runpytest("--real-api", "--rate-delay", "0", *args)
+    for name in (*env, *PLANTED_KEYS):
+        monkeypatch.delenv(name, raising=False)
+    return result, env

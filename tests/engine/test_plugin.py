@@ -13,13 +13,8 @@ from pathlib import Path
 import pytest
 
 from llm_cassettes.cassette_format import load
-from llm_cassettes.emulator import Emulator
 
-PLANTED_KEYS = {
-    "OPENAI_API_KEY": "sk-proj-PLANTEDopenaiKEY0123456789abcdefghij",
-    "ANTHROPIC_API_KEY": "sk-ant-api03-PLANTEDanthropicKEY0123456789abcdef",
-    "OPENROUTER_API_KEY": "sk-or-v1-PLANTEDopenrouterKEY0123456789abcdef",
-}
+from .conftest import PLANTED_KEYS, record_against_emulator
 
 ROUND_TRIP_TESTS = """
 import json, os, pathlib
@@ -53,43 +48,13 @@ async def test_anthropic_astream():
 """
 
 
-@pytest.fixture
-def project(pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
-    for name in (
-        "OPENAI_API_KEY",
-        "ANTHROPIC_API_KEY",
-        "OPENROUTER_API_KEY",
-        "OPENAI_API_BASE",
-        "ANTHROPIC_API_BASE",
-        "OPENROUTER_API_BASE",
-        "REAL_API_TESTS",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    out = tmp_path / "out"
-    out.mkdir()
-    monkeypatch.setenv("LLM_TEST_OUT", str(out))
-    return pytester
-
-
-def _record_against_emulator(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str):
-    with Emulator() as emulator:
-        env = emulator.env()
-        for name, value in {**env, **PLANTED_KEYS}.items():
-            monkeypatch.setenv(name, value)
-        result = project.runpytest("--real-api", "--rate-delay", "0", *args)
-    for name in (*env, *PLANTED_KEYS):
-        monkeypatch.delenv(name, raising=False)
-    return result, env
-
-
 def _outputs(out: Path) -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted(out.iterdir())}
 
 
 def test_record_then_replay_offline_gives_identical_responses_and_no_secrets(project, monkeypatch, tmp_path):
     project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
-    recorded, emulator_env = _record_against_emulator(project, monkeypatch)
+    recorded, emulator_env = record_against_emulator(project, monkeypatch)
     recorded.assert_outcomes(passed=4)
     out = tmp_path / "out"
     first = _outputs(out)
@@ -140,7 +105,7 @@ def test_missing_cassette_in_replay_fails_with_path_and_command(project):
 
 def test_changed_request_reports_nearest_recording_and_field_diff(project, monkeypatch):
     project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
-    recorded, emulator_env = _record_against_emulator(project, monkeypatch, "-k", "openai_sync")
+    recorded, emulator_env = record_against_emulator(project, monkeypatch, "-k", "openai_sync")
     recorded.assert_outcomes(passed=1)
     for name, value in emulator_env.items():
         monkeypatch.setenv(name, value)
@@ -155,7 +120,7 @@ def test_changed_request_reports_nearest_recording_and_field_diff(project, monke
 
 def test_failing_test_keeps_previous_cassette_byte_for_byte(project, monkeypatch):
     project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
-    _record_against_emulator(project, monkeypatch, "-k", "openai_sync")[0].assert_outcomes(passed=1)
+    record_against_emulator(project, monkeypatch, "-k", "openai_sync")[0].assert_outcomes(passed=1)
     cassette = project.path / "cassettes" / "test_roundtrip" / "test_openai_sync.yaml"
     before = cassette.read_bytes()
     project.makepyfile(
@@ -164,7 +129,7 @@ def test_failing_test_keeps_previous_cassette_byte_for_byte(project, monkeypatch
             'ttt.ask("What is 5+5?", model="gpt-4o-mini"); assert False, "boom"',
         )
     )
-    result, _ = _record_against_emulator(project, monkeypatch, "-k", "openai_sync")
+    result, _ = record_against_emulator(project, monkeypatch, "-k", "openai_sync")
     result.assert_outcomes(failed=1)
     assert cassette.read_bytes() == before
     assert "not saved" in result.stdout.str()
@@ -209,7 +174,7 @@ def test_corrupt_cassette_fails_with_file_and_fix(project):
 
 def test_unused_recordings_warn_and_fail_when_strict(project, monkeypatch):
     project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
-    recorded, emulator_env = _record_against_emulator(project, monkeypatch, "-k", "openai_sync")
+    recorded, emulator_env = record_against_emulator(project, monkeypatch, "-k", "openai_sync")
     recorded.assert_outcomes(passed=1)
     cassette = project.path / "cassettes" / "test_roundtrip" / "test_openai_sync.yaml"
     text = cassette.read_text()
