@@ -1,0 +1,8 @@
+"""Write synthetic cassettes: the same as `llm-cassettes generate` (see its --help)."""
+
+import sys
+
+from llm_cassettes.generate import generate_command
+
+if __name__ == "__main__":
+    sys.exit(generate_command(sys.argv[1:]))
