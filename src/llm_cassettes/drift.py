@@ -48,6 +48,7 @@ from .cassette_format import (
     header,
     load,
 )
+from .matching import canonical_target
 
 EXIT_ERROR = 3  # 0/1/2 carry the verdict, so bad input (and bad usage) must not reuse them
 
@@ -543,7 +544,9 @@ def _outcome(interaction: Interaction) -> str:
 
 
 def _diff_requests(old: Interaction, new: Interaction, out: _Findings) -> None:
-    if _request_line(old) != _request_line(new):
+    # Compared as the matcher sees them: the same provider path on two loopback ports is one target.
+    a_target = canonical_target(old.request.method, old.request.uri)
+    if a_target != canonical_target(new.request.method, new.request.uri):
         out.shape.append(f"request: {_request_line(old)} → {_request_line(new)}")
     a, b = old.request, new.request
     if a.body == b.body:
