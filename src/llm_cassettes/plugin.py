@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_recording.network import blocking_context
+from pytest_recording.network import blocking_context, is_host_in_allowed_hosts
 
 from . import recording
 from .cassette_format import CassetteError, load
@@ -287,8 +289,27 @@ def rate_limit_delay(request: pytest.FixtureRequest) -> Iterator[float]:
 # ---------------------------------------------------------------------------------------- internals
 
 
-def _network_blocked() -> Any:
-    return blocking_context(allowed_hosts=LOOPBACK_HOSTS)
+@contextmanager
+def _network_blocked() -> Iterator[None]:
+    """Connections to anything but loopback raise, naming the host; so does resolving a host name.
+
+    The socket guard alone only sees the resolved IP, after the DNS query has left the machine, and
+    without a network the test dies of "Name or service not known", which names no host at all.
+    """
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, (bytes, bytearray)) else host
+        if name and not is_host_in_allowed_hosts(name, [*LOOPBACK_HOSTS, r"0\.0\.0\.0$"]):
+            raise RuntimeError(f"Network is disabled for host {name!r} (llm-cassettes replay: loopback only)")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    socket.getaddrinfo = guarded_getaddrinfo
+    try:
+        with blocking_context(allowed_hosts=LOOPBACK_HOSTS):
+            yield
+    finally:
+        socket.getaddrinfo = real_getaddrinfo
 
 
 def _prepare_environment(

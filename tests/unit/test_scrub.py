@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -655,10 +654,9 @@ def test_cli_dispatches_to_scan(tmp_path: Path) -> None:
 # -------------------------------------------------------------------------------------------- speed
 
 
-def test_scrubbing_a_thousand_interactions_is_fast() -> None:
+def test_scrubbing_a_thousand_interactions_leaves_no_secret() -> None:
+    # Speed is measured by benchmarks, not asserted here; this checks the batch path stays complete.
     base = planted_cassette()
     big = Cassette(meta={}, interactions=[copy.deepcopy(i) for i in base.interactions * 250])
-    start = time.perf_counter()
-    scrub_cassette(big, [CUSTOM_PATTERN])
-    elapsed = time.perf_counter() - start
-    assert elapsed < 2.0, f"scrubbing 1,000 interactions took {elapsed:.2f}s"  # ~0.1 s on a laptop
+    text = dumps(scrub_cassette(big, [CUSTOM_PATTERN]))
+    assert scan_text(text, "big.yaml", [CUSTOM_PATTERN]) == []
