@@ -100,23 +100,35 @@ def pytest_command(args: argparse.Namespace, report: Path) -> list[str]:
     return command
 
 
-def generate_command(argv: Sequence[str]) -> int:
+def generate_command(argv: Sequence[str], *, in_process: bool = False) -> int:
+    """``llm-cassettes generate``; ``in_process`` runs pytest in this interpreter (for tests of the suite)."""
     args = _parser().parse_args(list(argv))
     with tempfile.TemporaryDirectory(prefix="llm-cassettes-") as scratch:
         report = Path(scratch) / "report.json"
-        env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
-        env.pop("REAL_API_TESTS", None)
-        stdout = subprocess.DEVNULL if args.quiet else None
-        completed = subprocess.run(pytest_command(args, report), env=env, stdout=stdout, check=False)
+        command = pytest_command(args, report)
+        returncode = _run_in_process(command[3:]) if in_process else _run_subprocess(command, args.quiet)
         outcomes = json.loads(report.read_text(encoding="utf-8")) if report.exists() else []
-    if not outcomes and completed.returncode not in (0, 5):
+    if not outcomes and returncode not in (0, 5):
         print(
-            f"llm-cassettes generate: pytest failed (exit {completed.returncode}) before any test ran; "
+            f"llm-cassettes generate: pytest failed (exit {returncode}) before any test ran; "
             "see its output above",
             file=sys.stderr,
         )
-        return completed.returncode or 1
-    return _summarise(outcomes, check=args.check, pytest_exit=completed.returncode)
+        return returncode or 1
+    return _summarise(outcomes, check=args.check, pytest_exit=returncode)
+
+
+def _run_subprocess(command: list[str], quiet: bool) -> int:
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env.pop("REAL_API_TESTS", None)  # --llm-synthetic wins anyway; keep the child's view unambiguous
+    stdout = subprocess.DEVNULL if quiet else None
+    return subprocess.run(command, env=env, stdout=stdout, check=False).returncode
+
+
+def _run_in_process(pytest_args: list[str]) -> int:
+    import pytest
+
+    return int(pytest.main(pytest_args))
 
 
 _LABELS = {
