@@ -397,6 +397,17 @@ class _Matcher:
         offset = m.start()
         return text[: start - offset] + REDACTED + text[end - offset :]
 
+    def substitute(self, text: str) -> str:
+        """Every pattern applied until nothing changes: redacting one secret can leave a remainder
+        that another pattern matches (``Bearer sk-…0123`` → ``Bearer REDACTED0123``), and scrubbing
+        must be idempotent so a re-scan or a second save finds nothing more."""
+        for _ in range(4):
+            replaced = self.regex.sub(self._replace, text)
+            if replaced == text:
+                break
+            text = replaced
+        return text
+
     def scrub(self, text: str, gates: tuple[str, ...] = _ALL_GATES) -> str:
         """``text`` with every secret replaced; the very same object when there was nothing to replace.
 
@@ -409,7 +420,7 @@ class _Matcher:
         last = 0
         for start, end in regions:
             # Regions are whole lines, so slicing loses no context the patterns look at.
-            pieces += [text[last:start], self.regex.sub(self._replace, text[start:end])]
+            pieces += [text[last:start], self.substitute(text[start:end])]
             last = end
         pieces.append(text[last:])
         result = "".join(pieces)
