@@ -21,8 +21,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
+import hashlib
 import json
+import marshal
+import os
 import reprlib
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -352,11 +357,67 @@ class _NoAliasLoader(_Loader):  # type: ignore[misc, valid-type]
         return super().construct_object(node, deep)
 
 
+# Parsing YAML builds every value in Python even with the C loader (seconds for a 10,000-interaction
+# cassette), so big cassettes keep their parsed document in a content-addressed cache next to the
+# user's other caches: the key is a hash of the exact text, an edited file simply misses.
+CACHE_MIN_BYTES = 1_000_000
+CACHE_DIR_ENV = "LLM_CASSETTES_CACHE_DIR"
+
+
+def _cache_file(text: str) -> Path | None:
+    if len(text) < CACHE_MIN_BYTES or os.environ.get(CACHE_DIR_ENV) == "":
+        return None
+    root = os.environ.get(CACHE_DIR_ENV) or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "llm-cassettes"
+    )
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=20).hexdigest()
+    return Path(root) / f"{digest}-py{sys.version_info[0]}{sys.version_info[1]}-m{marshal.version}.bin"
+
+
+def _cached_document(cache: Path | None) -> Any:
+    if cache is None:
+        return None
+    try:
+        return marshal.loads(cache.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def _store_document(cache: Path | None, doc: Any) -> None:
+    if cache is None:
+        return
+    try:
+        data = marshal.dumps(doc)  # ValueError for values marshal cannot hold (e.g. YAML timestamps)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        temp = cache.with_suffix(f".{os.getpid()}.tmp")
+        temp.write_bytes(data)
+        os.replace(temp, cache)
+    except (OSError, ValueError):
+        pass  # the cache is an optimisation; a read-only home directory must not fail a test
+
+
 def parse(text: str, path: str | Path | None = None) -> Cassette:
     """Parse and validate cassette text; every problem is a CassetteError naming ``path``."""
+    cache = _cache_file(text)
+    doc = _cached_document(cache)
+    # Loading allocates millions of small objects and no garbage: the cyclic collector would run
+    # hundreds of times for nothing (2-3x the load time of a large cassette).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if doc is None:
+            doc = _load_yaml(text, path)
+            _store_document(cache, doc)
+        return from_document(doc, path)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_yaml(text: str, path: str | Path | None) -> Any:
     loader = _NoAliasLoader if _may_hold_alias(text) else _Loader
     try:
-        doc = yaml.load(text, Loader=loader)
+        return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -364,7 +425,6 @@ def parse(text: str, path: str | Path | None = None) -> Cassette:
         raise CassetteError(path, f"not valid YAML{where}: {problem}") from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # bad dates/ints, absurd nesting
         raise CassetteError(path, f"not valid YAML: {type(exc).__name__}: {exc}"[:300]) from None
-    return from_document(doc, path)
 
 
 def from_document(doc: Any, path: str | Path | None = None) -> Cassette:
