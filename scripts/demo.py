@@ -87,12 +87,8 @@ def main() -> int:
         print(
             f"  cassettes written     {len(cassettes)} (origin: synthetic, hosts rewritten to the real APIs)"
         )
-        print(
-            f"  record, call phases   {record_calls:6.2f} s   (wall {record_wall:.1f} s with interpreter + litellm start-up)"
-        )
-        print(
-            f"  replay, call phases   {replay_calls:6.2f} s   (wall {replay_wall:.1f} s with interpreter + litellm start-up)"
-        )
+        print(f"  record, call phases   {record_calls:6.2f} s   (wall {record_wall:.1f} s incl. start-up)")
+        print(f"  replay, call phases   {replay_calls:6.2f} s   (wall {replay_wall:.1f} s incl. start-up)")
         if replay_calls > 0:
             print(
                 f"  replay is {record_calls / replay_calls:.1f}x faster than recording against the loopback "

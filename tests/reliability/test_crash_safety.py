@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from llm_cassettes import inventory, persist
 from llm_cassettes.cassette_format import (
     Cassette,
@@ -128,6 +130,7 @@ def _drive(plan: KillPlan, project: Path, env: dict[str, str]) -> None:
     plan.returncode = process.wait(timeout=60)
 
 
+@pytest.mark.slow  # real pytest subprocesses: run by scripts/test and CI
 def test_killed_and_interrupted_recordings_leave_only_whole_cassettes(tmp_path: Path) -> None:
     template = make_project(
         tmp_path / "template", {"test_crash.py": TEST_FILE, "conftest.py": SLOW_REPLACE_CONFTEST}

@@ -147,6 +147,7 @@ def _prune_project(tmp_path: Path) -> tuple[Path, dict[str, Path]]:
 UNUSED = {"removed_test", "removed_param", "removed_module"}
 
 
+@pytest.mark.slow  # real pytest subprocesses: run by scripts/test and CI
 def test_prune_lists_then_deletes_only_cassettes_no_test_uses(tmp_path, monkeypatch, capsys) -> None:
     project, paths = _prune_project(tmp_path)
     # Cassette names must match what the plugin writes: ask it (a parametrize id with "/" is sanitised).
@@ -169,6 +170,7 @@ def test_prune_lists_then_deletes_only_cassettes_no_test_uses(tmp_path, monkeypa
     assert cli.main(["prune"]) == 0  # nothing left to prune
 
 
+@pytest.mark.slow  # real pytest subprocesses: run by scripts/test and CI
 def test_prune_with_test_paths_judges_only_those_modules(tmp_path, monkeypatch, capsys) -> None:
     project, paths = _prune_project(tmp_path)
     monkeypatch.chdir(project)
@@ -179,6 +181,7 @@ def test_prune_with_test_paths_judges_only_those_modules(tmp_path, monkeypatch, 
     assert cli.main(["prune", "test_a.py::test_kept"]) == 2  # would make the module's other tests look unused
 
 
+@pytest.mark.slow  # real pytest subprocesses: run by scripts/test and CI
 def test_prune_deletes_nothing_when_collection_fails(tmp_path, monkeypatch, capsys) -> None:
     project, paths = _prune_project(tmp_path)
     (project / "test_broken.py").write_text("def test_x(:\n")

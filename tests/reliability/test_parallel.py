@@ -12,6 +12,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from llm_cassettes.cassette_format import load
 from llm_cassettes.emulator import Emulator
 
@@ -79,6 +81,7 @@ def _expected_prompts(stem: str, module: str) -> list[str]:
     return [f"What is {a}+{b}?" for a, b in _calls(m, t)]
 
 
+@pytest.mark.slow  # real pytest subprocesses: run by scripts/test and CI
 def test_xdist_record_writes_each_cassette_once_and_replay_matches_serial(tmp_path: Path) -> None:
     files = {f"test_mod_{m}.py": _module(m) for m in range(MODULES)}
     project = make_project(tmp_path / "p", files)
