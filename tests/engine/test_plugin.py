@@ -8,6 +8,7 @@ real providers; replay then runs with the emulator stopped and no keys.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,21 @@ def test_outside():
 """
     )
     project.runpytest().assert_outcomes(passed=1)
+
+
+def test_rate_limit_delay_is_the_configured_delay_when_recording_and_zero_in_replay(project, monkeypatch):
+    project.makepyfile(
+        test_delay="""
+import os, pathlib
+def test_delay(rate_limit_delay):
+    pathlib.Path(os.environ["LLM_TEST_OUT"], "delay").write_text(repr(rate_limit_delay))
+"""
+    )
+    out = Path(os.environ["LLM_TEST_OUT"])
+    project.runpytest().assert_outcomes(passed=1)
+    assert (out / "delay").read_text() == "0.0"
+    project.runpytest("--real-api", "--rate-delay", "0.05").assert_outcomes(passed=1)
+    assert (out / "delay").read_text() == "0.05"
+    monkeypatch.setenv("REAL_API_TESTS", "1")
+    project.runpytest().assert_outcomes(passed=1)
+    assert (out / "delay").read_text() == "1.0"  # the default spacing of real calls
