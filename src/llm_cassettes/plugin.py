@@ -361,9 +361,12 @@ def _finish(
     if not passed:
         outcome["result"] = "not-saved"
         return outcome
-    outcome.update(
-        recording.save(spec, player, state.mode, check=state.check, secret_patterns=state.secret_patterns)
-    )
+    try:
+        outcome.update(
+            recording.save(spec, player, state.mode, check=state.check, secret_patterns=state.secret_patterns)
+        )
+    except CassetteError as exc:  # e.g. a read-only cassette directory: say which and how to fix it
+        pytest.fail(f"recording not saved: {exc}", pytrace=False)
     return outcome
 
 

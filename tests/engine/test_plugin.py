@@ -210,3 +210,14 @@ def test_delay(rate_limit_delay):
     monkeypatch.setenv("REAL_API_TESTS", "1")
     project.runpytest().assert_outcomes(passed=1)
     assert (out / "delay").read_text() == "1.0"  # the default spacing of real calls
+
+
+def test_unwritable_cassette_directory_fails_with_the_path_and_the_fix(project, monkeypatch):
+    project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
+    (project.path / "cassettes").write_text("a file where the cassette directory should be")
+    result, _ = record_against_emulator(project, monkeypatch, "-k", "openai_sync")
+    result.assert_outcomes(passed=1, errors=1)  # the test passed; saving its recording did not
+    text = result.stdout.str()
+    assert "recording not saved" in text and "test_openai_sync.yaml" in text
+    assert "is not writable" in text and "fix:" in text
+    assert "Traceback" not in text
