@@ -8,11 +8,12 @@ opts the directory in). ``pytest --real-api`` records against the real providers
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
 import ttt
+from fakes import FakeTime
 
 
 @dataclass(frozen=True)
@@ -34,26 +35,21 @@ def provider(request: pytest.FixtureRequest) -> ProviderCase:
     return request.param
 
 
-@dataclass
-class FakeClock:
+class FakeClock(FakeTime):
     """Stands in for time in ttt's retry policy: sleeping advances it, nothing really waits."""
 
-    now: float = 1000.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)
+    def __init__(self) -> None:
+        super().__init__(now=1000.0)
 
     def policy(self, max_attempts: int = 3) -> ttt.RetryPolicy:
-        return ttt.RetryPolicy(max_attempts=max_attempts, base_delay=0.5, jitter=0.0, sleep=self.sleep,
-                               async_sleep=self.async_sleep, clock=self.clock)
+        return ttt.RetryPolicy(
+            max_attempts=max_attempts,
+            base_delay=0.5,
+            jitter=0.0,
+            sleep=self.sleep,
+            async_sleep=self.async_sleep,
+            clock=self.clock,
+        )
 
 
 @pytest.fixture

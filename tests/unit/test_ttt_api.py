@@ -7,26 +7,11 @@ import litellm
 import pytest
 
 import ttt
+from fakes import FakeTime
 from ttt import retry as retry_module
 from ttt.retry import RateLimiter, RetryPolicy
 
 ENV_VARS = [f"{p}_API_{k}" for p in ("OPENAI", "ANTHROPIC", "OPENROUTER") for k in ("KEY", "BASE")]
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)
 
 
 @pytest.fixture

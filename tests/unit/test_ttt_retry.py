@@ -5,24 +5,9 @@ import random
 
 import pytest
 
+from fakes import FakeTime
 from ttt.errors import AuthenticationError, RateLimitError, ServiceUnavailableError
 from ttt.retry import RateLimiter, RetryPolicy
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)
 
 
 def policy(t: FakeTime, **kw) -> RetryPolicy:

@@ -79,6 +79,11 @@ class WireResponse:
         return next((value for key, value in self.headers if key.lower() == lowered), None)
 
 
+def streamed(headers: list[tuple[str, str]], events: list[bytes]) -> WireResponse:
+    """A 200 event stream, sent one event per HTTP chunk."""
+    return WireResponse(200, "OK", tuple(headers), tuple(events), streaming=True)
+
+
 def token(seed: str, label: str, length: int, alphabet: str = _ALPHANUM) -> str:
     """A deterministic pseudo-random string (ids, request ids) derived from the seed."""
     out: list[str] = []

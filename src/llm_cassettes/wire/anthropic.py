@@ -190,13 +190,7 @@ def success_response(exchange: Exchange) -> WireResponse:
 
 
 def stream_response(exchange: Exchange) -> WireResponse:
-    return WireResponse(
-        200,
-        "OK",
-        tuple(success_headers(exchange, stream=True)),
-        tuple(stream_events(exchange)),
-        streaming=True,
-    )
+    return wire.streamed(success_headers(exchange, stream=True), stream_events(exchange))
 
 
 def midstream_error_response(exchange: Exchange) -> WireResponse:

@@ -222,13 +222,7 @@ def success_response(exchange: Exchange) -> WireResponse:
 
 
 def stream_response(exchange: Exchange) -> WireResponse:
-    return WireResponse(
-        200,
-        "OK",
-        tuple(success_headers(exchange, stream=True)),
-        tuple(stream_events(exchange)),
-        streaming=True,
-    )
+    return wire.streamed(success_headers(exchange, stream=True), stream_events(exchange))
 
 
 _MIDSTREAM_ERROR = {"code": 502, "message": "Provider returned error"}
