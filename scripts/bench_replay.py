@@ -56,12 +56,12 @@ import litellm
 import openai
 import vcr
 import yaml
-from vcr.serializers import yamlserializer
 
 from llm_cassettes import cassette_format
 from llm_cassettes.cassette_format import Cassette, Interaction, RecordedRequest, RecordedResponse
 from llm_cassettes.player import CassettePlayer
 from llm_cassettes.transport import intercept
+from llm_cassettes.vcrpy_compat import to_vcrpy_text
 
 MODEL = "openai/gpt-4o-mini"
 API_BASE = "https://api.openai.com/v1"
@@ -206,40 +206,23 @@ def capture_templates() -> Templates:
 
 
 def write_cassettes(directory: Path, size: int, templates: Templates) -> tuple[Path, Path]:
-    """The same ``size`` interactions as our cassette and as a vcrpy cassette."""
+    """The same ``size`` interactions as our cassette and, through vcrpy's serializer, as vcrpy's."""
     ours: list[Interaction] = []
-    theirs: list[dict[str, Any]] = []
     for i in range(size):
-        body = templates.request_body(i)
-        headers = templates.headers[is_stream(i)]
         raw, ctype = response_body(i)
-        response_headers = [("content-type", ctype), *RESPONSE_HEADERS]
         ours.append(
             Interaction(
-                RecordedRequest.from_wire("POST", URI, headers, body),
-                RecordedResponse.from_wire(200, "OK", response_headers, raw),
+                RecordedRequest.from_wire(
+                    "POST", URI, templates.headers[is_stream(i)], templates.request_body(i)
+                ),
+                RecordedResponse.from_wire(200, "OK", [("content-type", ctype), *RESPONSE_HEADERS], raw),
             )
         )
-        theirs.append(
-            {
-                "request": {
-                    "body": body.decode(),
-                    "headers": {k: [v] for k, v in headers},
-                    "method": "POST",
-                    "uri": URI,
-                },
-                "response": {
-                    "status": {"code": 200, "message": "OK"},
-                    "headers": {k: [v] for k, v in response_headers},
-                    "body": {"string": raw.decode()},
-                },
-            }
-        )
+    cassette = Cassette(meta={"format": 1, "origin": "synthetic", "scenario": "bench"}, interactions=ours)
     ours_path = directory / f"ours-{size}.yaml"
     vcr_path = directory / f"vcrpy-{size}.yaml"
-    meta = {"format": 1, "origin": "synthetic", "scenario": "bench"}
-    ours_path.write_text(cassette_format.dumps(Cassette(meta=meta, interactions=ours)), encoding="utf-8")
-    vcr_path.write_text(yamlserializer.serialize({"interactions": theirs, "version": 1}), encoding="utf-8")
+    ours_path.write_text(cassette_format.dumps(cassette), encoding="utf-8")
+    vcr_path.write_text(to_vcrpy_text(cassette), encoding="utf-8")
     return ours_path, vcr_path
 
 

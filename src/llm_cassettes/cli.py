@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "origin, age, interactions and provider of each cassette",
     ),
     "serve": ("llm_cassettes.emulator:serve", "run the loopback provider emulator in the foreground"),
+    "convert": ("llm_cassettes.vcrpy_compat:convert_command", "vcrpy cassette -> llm-cassettes (or back)"),
 }
 
 
