@@ -227,7 +227,7 @@ def llm_cassette(
     item = request.node
     marker = item.get_closest_marker(MARKER)
     if marker is None:
-        if state.mode is Mode.REPLAY:
+        if state.mode is Mode.REPLAY and not _recorded_by_pytest_recording(item):
             with _network_blocked():
                 yield None
         else:
@@ -287,6 +287,12 @@ def rate_limit_delay(request: pytest.FixtureRequest) -> Iterator[float]:
 
 
 # ---------------------------------------------------------------------------------------- internals
+
+
+def _recorded_by_pytest_recording(item: pytest.Item) -> bool:
+    """A ``@pytest.mark.vcr`` test run with ``--record-mode``: pytest-recording records it, let it out."""
+    record_mode = item.config.getoption("--record-mode", default=None)
+    return item.get_closest_marker("vcr") is not None and record_mode not in (None, "none")
 
 
 @contextmanager

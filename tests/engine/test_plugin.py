@@ -221,3 +221,33 @@ def test_unwritable_cassette_directory_fails_with_the_path_and_the_fix(project, 
     assert "recording not saved" in text and "test_openai_sync.yaml" in text
     assert "is not writable" in text and "fix:" in text
     assert "Traceback" not in text
+
+
+def test_pytest_recording_tests_keep_their_own_record_mode(project):
+    project.makepyfile(
+        test_vcr="""
+import socket, pytest
+
+def _connect():
+    try:
+        socket.create_connection(("10.255.255.1", 443), timeout=0.2)
+    except RuntimeError as exc:  # the replay guard
+        return str(exc)
+    except OSError:  # the network itself (unreachable here): the guard let it through
+        return "reached the network"
+    return "reached the network"
+
+@pytest.mark.vcr
+def test_vcr_marked():
+    print("VCR:", _connect())
+
+def test_plain():
+    print("PLAIN:", _connect())
+"""
+    )
+    # In subprocesses: this test itself runs under the replay guard, which an in-process run would inherit.
+    replay = project.runpytest_subprocess("-s")
+    assert "VCR: Network is disabled" in replay.stdout.str()
+    recording = project.runpytest_subprocess("-s", "--record-mode=once")
+    assert "VCR: reached the network" in recording.stdout.str()
+    assert "PLAIN: Network is disabled" in recording.stdout.str()
