@@ -19,25 +19,19 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from . import wire
 from .cassette_format import Interaction
-
-_LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+from .matching import provider_uri
 
 
 def rewrite_to_provider_hosts(interactions: Sequence[Interaction]) -> list[Interaction]:
-    """Emulator URLs → the provider's real base URL, so replay matches what production would send."""
+    """Emulator URLs → the provider's real base URL, so the cassette reads as what production sends."""
     rewritten = []
     for interaction in interactions:
-        parts = urlsplit(interaction.request.uri)
-        provider = wire.provider_for_path(parts.path)
-        if provider is None or parts.hostname not in {h.strip("[]") for h in _LOOPBACK}:
+        uri = provider_uri(interaction.request.uri)
+        if uri == interaction.request.uri:
             rewritten.append(interaction)
             continue
-        origin = urlsplit(provider.ORIGIN)
-        uri = urlunsplit((origin.scheme, origin.netloc, parts.path, parts.query, parts.fragment))
         request = replace(interaction.request, uri=uri)
         request.__dict__.pop("body", None)  # keep the lazily decoded body consistent with the copy
         rewritten.append(replace(interaction, request=request))

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
 
 from .cassette_format import Interaction
 from .wire import PROVIDERS
@@ -52,15 +52,20 @@ def canonical_body(body: Any) -> Any:
 # A provider API served from a loopback address (the emulator, a local proxy) stands for the provider
 # itself: its recordings match requests to the real host and to any other loopback port, and back.
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-_PROVIDER_NETLOC_BY_PATH = {module.PATH: urlsplit(module.ORIGIN).netloc for module in PROVIDERS.values()}
+_PROVIDER_ORIGIN_BY_PATH = {module.PATH: urlsplit(module.ORIGIN) for module in PROVIDERS.values()}
 
 
 def _as_provider(parts: SplitResult) -> SplitResult:
     if parts.hostname in _LOOPBACK_HOSTS:
-        netloc = _PROVIDER_NETLOC_BY_PATH.get(parts.path.rstrip("/"))
-        if netloc is not None:
-            return parts._replace(netloc=netloc)
+        origin = _PROVIDER_ORIGIN_BY_PATH.get(parts.path.rstrip("/"))
+        if origin is not None:
+            return parts._replace(scheme=origin.scheme, netloc=origin.netloc)
     return parts
+
+
+def provider_uri(uri: str) -> str:
+    """``uri`` with a loopback stand-in's address replaced by the provider's real origin."""
+    return urlunsplit(_as_provider(urlsplit(uri)))
 
 
 # One encoder for every key: ``json.dumps`` with non-default options builds a JSONEncoder per call

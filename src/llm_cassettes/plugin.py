@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_recording.network import blocking_context, is_host_in_allowed_hosts
 
 from . import recording
 from .cassette_format import CassetteError, load
 from .modes import Action, Mode, ModeError, action_for_test, decide_mode
+from .network import loopback_only
 from .player import CassetteMiss, CassettePlayer, RateGate
 from .transport import intercept
 
@@ -31,7 +29,6 @@ from .transport import intercept
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 MARKER = "llm"
-LOOPBACK_HOSTS = [r"127\.0\.0\.1$", r"localhost$", r"::1$"]
 PLACEHOLDER_KEY = "llm-cassettes-placeholder"
 # user_properties key carrying a test's cassette outcome from xdist workers to the controller.
 OUTCOME_PROPERTY = "llm_cassettes"
@@ -228,7 +225,7 @@ def llm_cassette(
     marker = item.get_closest_marker(MARKER)
     if marker is None:
         if state.mode is Mode.REPLAY and not _recorded_by_pytest_recording(item):
-            with _network_blocked():
+            with loopback_only():
                 yield None
         else:
             yield None
@@ -268,7 +265,7 @@ def llm_cassette(
     item.stash[_PLAYER] = player
     _prepare_environment(monkeypatch, state, spec, action)
     if action is Action.REPLAY:
-        with _network_blocked(), intercept(player):
+        with loopback_only(), intercept(player):
             yield player
     else:
         with intercept(player):
@@ -293,29 +290,6 @@ def _recorded_by_pytest_recording(item: pytest.Item) -> bool:
     """A ``@pytest.mark.vcr`` test run with ``--record-mode``: pytest-recording records it, let it out."""
     record_mode = item.config.getoption("--record-mode", default=None)
     return item.get_closest_marker("vcr") is not None and record_mode not in (None, "none")
-
-
-@contextmanager
-def _network_blocked() -> Iterator[None]:
-    """Connections to anything but loopback raise, naming the host; so does resolving a host name.
-
-    The socket guard alone only sees the resolved IP, after the DNS query has left the machine, and
-    without a network the test dies of "Name or service not known", which names no host at all.
-    """
-    real_getaddrinfo = socket.getaddrinfo
-
-    def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, (bytes, bytearray)) else host
-        if name and not is_host_in_allowed_hosts(name, [*LOOPBACK_HOSTS, r"0\.0\.0\.0$"]):
-            raise RuntimeError(f"Network is disabled for host {name!r} (llm-cassettes replay: loopback only)")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    socket.getaddrinfo = guarded_getaddrinfo
-    try:
-        with blocking_context(allowed_hosts=LOOPBACK_HOSTS):
-            yield
-    finally:
-        socket.getaddrinfo = real_getaddrinfo
 
 
 def _prepare_environment(
