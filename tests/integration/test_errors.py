@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 
 import ttt
+from ttt.routing import PROVIDERS
 
 from .conftest import NO_RETRY
 
@@ -46,7 +47,9 @@ def test_openrouter_rate_limit_reads_the_reset_header():
 
 
 @pytest.mark.llm(scenario="auth_error")
-def test_invalid_key_raises_authentication_error(provider):
+def test_invalid_key_raises_authentication_error(provider, monkeypatch):
+    # A key the provider does not know, so that `--real-api` records the provider's real 401 too.
+    monkeypatch.setenv(PROVIDERS[provider.name].key_env, "not-a-valid-key")
     with pytest.raises(ttt.AuthenticationError) as info:
         ttt.ask("What is 2+2?", model=provider.model, retry=NO_RETRY)
     assert info.value.status == 401
@@ -54,7 +57,7 @@ def test_invalid_key_raises_authentication_error(provider):
 
 
 @pytest.mark.llm(scenario="model_not_found")
-@pytest.mark.parametrize("model", ["gpt-4o-mini", "haiku"])
+@pytest.mark.parametrize("model", ["gpt-4o-mini-does-not-exist", "claude-does-not-exist-1"])
 def test_unknown_model_raises_model_not_found(model):
     with pytest.raises(ttt.ModelNotFoundError) as info:
         ttt.ask("What is 2+2?", model=model, retry=NO_RETRY)
