@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from . import recording
-from .cassette_format import CassetteError, load
+from .cassette_format import CassetteError
 from .modes import Action, Mode, ModeError, action_for_test, decide_mode
 from .network import loopback_only
 from .player import CassetteMiss, CassettePlayer, RateGate
@@ -248,12 +248,13 @@ def llm_cassette(
         if missing:
             pytest.skip(f"{', '.join(missing)} not set: needed to record {item.nodeid} against the real API")
     cassette = None
-    if action is Action.REPLAY and spec.path.exists():
+    if action is Action.REPLAY:
         try:
-            cassette = load(spec.path)
+            cassette = spec.load_existing()
         except CassetteError as exc:
             pytest.fail(str(exc), pytrace=False)
-        spec.warn_if_stale(cassette)
+        if cassette is not None:
+            spec.warn_if_stale(cassette)
     player = CassettePlayer(
         spec.relative_path(),
         recording=action is Action.RECORD,

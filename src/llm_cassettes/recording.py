@@ -92,11 +92,23 @@ class TestSpec:
             return self.path
 
     @cached_property
-    def existing(self) -> Cassette | None:
+    def _loaded(self) -> Cassette | CassetteError | None:
+        # Loaded once per test: the mode decision, replay and the save all look at the same cassette.
         try:
             return load(self.path) if self.path.exists() else None
-        except CassetteError:
-            return None
+        except CassetteError as exc:
+            return exc
+
+    @property
+    def existing(self) -> Cassette | None:
+        """The cassette on disk, or None when there is none or it cannot be used."""
+        return self._loaded if isinstance(self._loaded, Cassette) else None
+
+    def load_existing(self) -> Cassette | None:
+        """The cassette on disk; raises its CassetteError when it cannot be used."""
+        if isinstance(self._loaded, CassetteError):
+            raise self._loaded
+        return self._loaded
 
     def existing_origin(self) -> str | None:
         return self.existing.origin if self.existing is not None else None
