@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import yaml
 
@@ -173,16 +173,27 @@ def header(headers: Headers, name: str, default: str = "") -> str:
 # ------------------------------------------------------------------------------------------- records
 
 
-@dataclass
-class RecordedRequest:
-    method: str
-    uri: str
-    headers: Headers
+class _LazyBody:
+    """``body`` bytes decoded from ``body_doc`` on first use: loading a large cassette decodes no body."""
+
     body_doc: dict[str, Any]
 
     @cached_property
     def body(self) -> bytes:
         return decode_body(self.body_doc)
+
+    def knowing_body(self, body: bytes) -> Self:
+        """This record, told the bytes its ``body_doc`` stands for (they are at hand: no decoding)."""
+        self.__dict__["body"] = body
+        return self
+
+
+@dataclass
+class RecordedRequest(_LazyBody):
+    method: str
+    uri: str
+    headers: Headers
+    body_doc: dict[str, Any]
 
     @property
     def json(self) -> Any:
@@ -196,27 +207,21 @@ class RecordedRequest:
 
     @classmethod
     def from_wire(cls, method: str, uri: str, headers: Headers, body: bytes) -> RecordedRequest:
-        request = cls(method.upper(), uri, list(headers), encode_body(body, header(headers, "content-type")))
-        request.__dict__["body"] = body
-        return request
+        content_type = header(headers, "content-type")
+        return cls(method.upper(), uri, list(headers), encode_body(body, content_type)).knowing_body(body)
 
 
 @dataclass
-class RecordedResponse:
+class RecordedResponse(_LazyBody):
     status: int
     reason: str
     headers: Headers
     body_doc: dict[str, Any]
 
-    @cached_property
-    def body(self) -> bytes:
-        return decode_body(self.body_doc)
-
     @classmethod
     def from_wire(cls, status: int, reason: str, headers: Headers, body: bytes) -> RecordedResponse:
-        response = cls(status, reason, list(headers), encode_body(body, header(headers, "content-type")))
-        response.__dict__["body"] = body
-        return response
+        content_type = header(headers, "content-type")
+        return cls(status, reason, list(headers), encode_body(body, content_type)).knowing_body(body)
 
 
 @dataclass

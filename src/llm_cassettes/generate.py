@@ -32,9 +32,7 @@ def rewrite_to_provider_hosts(interactions: Sequence[Interaction]) -> list[Inter
         if uri == interaction.request.uri:
             rewritten.append(interaction)
             continue
-        request = replace(interaction.request, uri=uri)
-        request.__dict__.pop("body", None)  # keep the lazily decoded body consistent with the copy
-        rewritten.append(replace(interaction, request=request))
+        rewritten.append(replace(interaction, request=replace(interaction.request, uri=uri)))
     return rewritten
 
 

@@ -558,7 +558,7 @@ def _scrub_request(request: RecordedRequest, matcher: _Matcher) -> RecordedReque
         headers = _fix_length(headers, decode_body(body_doc))
     new = RecordedRequest(request.method, matcher.scrub(request.uri), headers, dict(body_doc))
     if body_doc is request.body_doc and "body" in request.__dict__:
-        new.__dict__["body"] = request.__dict__["body"]
+        new.knowing_body(request.body)  # unchanged body: keep the bytes already decoded
     return new
 
 
@@ -569,7 +569,7 @@ def _scrub_response(response: RecordedResponse, matcher: _Matcher) -> RecordedRe
         headers = _fix_length(headers, decode_body(body_doc))
     new = RecordedResponse(response.status, matcher.scrub(response.reason), headers, dict(body_doc))
     if body_doc is response.body_doc and "body" in response.__dict__:
-        new.__dict__["body"] = response.__dict__["body"]
+        new.knowing_body(response.body)  # unchanged body: keep the bytes already decoded
     return new
 
 
