@@ -2,8 +2,15 @@
 
 import os
 
+from hypothesis import settings
+
 # litellm must never fetch its model cost map from the network, in any test.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+# Property tests explore new examples on every local run; CI (HYPOTHESIS_PROFILE=ci, set by
+# scripts/test) replays a fixed set, so a landing never depends on the luck of the draw.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # Plugin-level tests run small pytest projects in-process.
 pytest_plugins = ["pytester"]
