@@ -223,6 +223,7 @@ def test_unwritable_cassette_directory_fails_with_the_path_and_the_fix(project, 
     assert "Traceback" not in text
 
 
+@pytest.mark.slow  # real pytest subprocesses: run by scripts/test and CI
 def test_pytest_recording_tests_keep_their_own_record_mode(project):
     project.makepyfile(
         test_vcr="""
