@@ -34,25 +34,6 @@ def clean_env(monkeypatch, fake_time):
     monkeypatch.setenv("OPENROUTER_API_KEY", "sk-test-openrouter")
 
 
-@pytest.fixture
-def calls(monkeypatch):
-    """Spy on litellm.completion / acompletion; calls still go to litellm (mock_response)."""
-    seen: list[dict] = []
-    real, areal = litellm.completion, litellm.acompletion
-
-    def completion(**kw):
-        seen.append(kw)
-        return real(**kw)
-
-    async def acompletion(**kw):
-        seen.append(kw)
-        return await areal(**kw)
-
-    monkeypatch.setattr(litellm, "completion", completion)
-    monkeypatch.setattr(litellm, "acompletion", acompletion)
-    return seen
-
-
 def stub(monkeypatch, outcomes):
     """Replace litellm.completion: each call pops the next outcome (exception, or a callable)."""
     seen: list[dict] = []

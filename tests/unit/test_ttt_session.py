@@ -2,39 +2,19 @@
 
 import json
 
-import litellm
 import pytest
 
 import ttt
 from ttt.session import ChatSession
 
 
-@pytest.fixture
-def spy(monkeypatch):
-    """Record the kwargs of every litellm.completion/acompletion call (still answered by the mock)."""
-    calls: list[dict] = []
-    real, areal = litellm.completion, litellm.acompletion
-
-    def completion(**kw):
-        calls.append(kw)
-        return real(**kw)
-
-    async def acompletion(**kw):
-        calls.append(kw)
-        return await areal(**kw)
-
-    monkeypatch.setattr(litellm, "completion", completion)
-    monkeypatch.setattr(litellm, "acompletion", acompletion)
-    return calls
-
-
-def test_history_reaches_the_model(spy):
+def test_history_reaches_the_model(calls):
     session = ttt.chat(model="fast", system="be brief", mock_response="Nice to meet you, Alice.")
     session.ask("My name is Alice")
     session.mock_response = "Your name is Alice."
     answer = session.ask("What's my name?")
     assert answer == "Your name is Alice."
-    second = spy[1]["messages"]
+    second = calls[1]["messages"]
     assert second == [
         {"role": "system", "content": "be brief"},
         {"role": "user", "content": "My name is Alice"},
@@ -44,7 +24,7 @@ def test_history_reaches_the_model(spy):
     assert len(session.messages) == 4  # the system prompt is kept apart from the turns
 
 
-def test_stream_turn_is_recorded_when_finished(spy):
+def test_stream_turn_is_recorded_when_finished(calls):
     session = ttt.chat(model="claude", mock_response="Hello Alice")
     stream = session.stream("My name is Alice")
     assert session.messages == []
@@ -52,15 +32,15 @@ def test_stream_turn_is_recorded_when_finished(spy):
     assert stream.response is not None and stream.response.content == "Hello Alice"
     assert session.messages[-1] == {"role": "assistant", "content": "Hello Alice"}
     session.ask("What's my name?")
-    assert spy[-1]["messages"][1] == {"role": "assistant", "content": "Hello Alice"}
+    assert calls[-1]["messages"][1] == {"role": "assistant", "content": "Hello Alice"}
 
 
-async def test_async_session(spy):
+async def test_async_session(calls):
     session = ttt.achat(model="gpt", mock_response="ok")
     await session.aask("My name is Alice")
     chunks = [c async for c in session.astream("What's my name?")]
     assert "".join(chunks) == "ok"
-    assert spy[-1]["messages"][:2] == [
+    assert calls[-1]["messages"][:2] == [
         {"role": "user", "content": "My name is Alice"},
         {"role": "assistant", "content": "ok"},
     ]
