@@ -2,12 +2,17 @@
 
 Recording runs the real tests through the real ttt client and litellm over real sockets, exactly as
 ``pytest --real-api`` does against the providers, but against the emulator (no keys, no cost). Replay
-then runs the same tests from the cassettes with the network blocked. Everything happens in a scratch
-copy of the suite, so the repository's committed cassettes are never touched.
+then runs the same tests from the cassettes with the network blocked.
+
+The suite runs in place, from the repository's own ``tests/`` and ``pyproject.toml``, so it finds every
+helper file it imports wherever the suite keeps it; only the cassette directory is redirected
+(``-o llm_cassettes_dir=<scratch>``). The repository's committed cassettes are fingerprinted before and
+after, and the demo fails if they changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -18,14 +23,20 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SUITE = "tests/integration"
 
 
-def _run(command: list[str], cwd: Path) -> tuple[float, str, int]:
+class DemoError(Exception):
+    """A step of the demo failed; the message names the step and carries the output that explains it."""
+
+
+def _run(command: list[str]) -> tuple[float, str, int]:
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    # The demo must never reach a real provider, whatever the caller's shell holds.
     for name in ("REAL_API_TESTS", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENROUTER_API_KEY"):
         env.pop(name, None)
     started = time.perf_counter()
-    completed = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     return time.perf_counter() - started, completed.stdout + completed.stderr, completed.returncode
 
 
@@ -34,67 +45,101 @@ def _call_seconds(output: str) -> float:
     return sum(float(m.group(1)) for m in re.finditer(r"^([0-9.]+)s call ", output, re.MULTILINE))
 
 
-PYTEST = [
-    sys.executable,
-    "-m",
-    "pytest",
-    "-q",
-    "-p",
-    "no:randomly",
-    "--durations=0",
-    "--durations-min=0",
-    "tests/integration",
-]
+def _fingerprint(directory: Path) -> str:
+    """One hash over every file's relative path and bytes: any write, rename or stray file changes it."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _pytest(cassette_dir: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "--durations=0",
+        "--durations-min=0",
+        "-o",
+        f"llm_cassettes_dir={cassette_dir}",
+        *extra,
+        SUITE,
+    ]
+
+
+def _step(name: str, command: list[str]) -> tuple[float, str]:
+    wall, out, code = _run(command)
+    if code != 0:
+        raise DemoError(f"step '{name}' failed (pytest exit code {code}):\n{out}")
+    return wall, out
+
+
+def demo(scratch: Path) -> None:
+    committed = ROOT / "cassettes"
+    before = _fingerprint(committed) if committed.is_dir() else None
+    cassette_dir = scratch / "cassettes"
+    print(f"suite: {SUITE} (in place); cassettes go to the scratch folder {cassette_dir}")
+
+    print("\n1. record: every test against the loopback emulator, through ttt + litellm ...", flush=True)
+    record_wall, out = _step("record", _pytest(cassette_dir, "--llm-synthetic"))
+    record_calls = _call_seconds(out)
+    mode_line = next((line for line in out.splitlines() if line.startswith("mode record-synthetic")), "")
+    print("   " + mode_line)
+    cassettes = sorted(cassette_dir.rglob("*.yaml"))
+    if not cassettes:
+        raise DemoError(f"step 'record' wrote no cassette under {cassette_dir}:\n{out}")
+
+    print("2. replay: the same tests from the cassettes, network blocked, no keys ...", flush=True)
+    replay_wall, out = _step("replay", _pytest(cassette_dir))
+    summary = [line for line in out.splitlines() if " passed" in line]
+    print("   " + (summary[-1] if summary else ""))
+    passed = re.search(r"(\d+) passed", out)
+    if passed is None:
+        raise DemoError(f"step 'replay' ran no test:\n{out}")
+    tests = int(passed.group(1))
+    replay_calls = _call_seconds(out)
+
+    example = next((p for p in cassettes if "what_is_two_plus_two" in p.name), cassettes[0])
+    print(f"\n3. one cassette ({example.relative_to(cassette_dir)}), first lines:")
+    for line in example.read_text(encoding="utf-8").splitlines()[:18]:
+        print("   | " + line)
+
+    after = _fingerprint(committed) if committed.is_dir() else None
+    if before != after:
+        raise DemoError(f"step 'check' failed: the demo changed the committed cassettes in {committed}")
+
+    print("\nresult")
+    print(f"  tests                 {tests}")
+    print(f"  cassettes written     {len(cassettes)} (origin: synthetic, hosts rewritten to the real APIs)")
+    print(f"  record, call phases   {record_calls:6.2f} s   (wall {record_wall:.1f} s incl. start-up)")
+    print(f"  replay, call phases   {replay_calls:6.2f} s   (wall {replay_wall:.1f} s incl. start-up)")
+    if replay_calls > 0:
+        print(
+            f"  replay is {record_calls / replay_calls:.1f}x faster than recording against the loopback "
+            "emulator; real providers add network latency and generation time on top"
+        )
+    print(f"  committed cassettes   unchanged ({committed.relative_to(ROOT)}/)")
+    print("\nRe-record against the real providers with `pytest --real-api` (needs the API keys).")
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="llm-cassettes-demo-") as scratch:
-        work = Path(scratch)
-        shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")
-        shutil.copytree(
-            ROOT / "tests" / "integration",
-            work / "tests" / "integration",
-            ignore=shutil.ignore_patterns("__pycache__"),
-        )
-        print(f"scratch copy of the integration suite: {work}")
-
-        print("\n1. record: every test against the loopback emulator, through ttt + litellm ...", flush=True)
-        record_wall, out, code = _run([*PYTEST, "--llm-synthetic"], work)
-        if code != 0:
-            print(out)
-            return code
-        record_calls = _call_seconds(out)
-        print("   " + next(line for line in out.splitlines() if line.startswith("mode record-synthetic")))
-        cassettes = sorted((work / "cassettes").rglob("*.yaml"))
-
-        print("2. replay: the same tests from the cassettes, network blocked, no keys ...", flush=True)
-        replay_wall, out, code = _run(PYTEST, work)
-        summary = [line for line in out.splitlines() if " passed" in line or " failed" in line]
-        print("   " + (summary[-1] if summary else out[-500:]))
-        if code != 0:
-            print(out)
-            return code
-        tests = int(re.search(r"(\d+) passed", out).group(1))
-        replay_calls = _call_seconds(out)
-
-        example = next(p for p in cassettes if "what_is_two_plus_two[anthropic]" in p.name)
-        print(f"\n3. one cassette ({example.relative_to(work)}), first lines:")
-        for line in example.read_text().splitlines()[:18]:
-            print("   | " + line)
-
-        print("\nresult")
-        print(f"  tests                 {tests}")
+    try:
+        scratch = tempfile.mkdtemp(prefix="llm-cassettes-demo-")
+    except OSError as exc:
         print(
-            f"  cassettes written     {len(cassettes)} (origin: synthetic, hosts rewritten to the real APIs)"
+            f"demo: step 'scratch' failed: cannot create a scratch folder ({exc}); "
+            "set TMPDIR to a writable directory and run scripts/demo again",
+            file=sys.stderr,
         )
-        print(f"  record, call phases   {record_calls:6.2f} s   (wall {record_wall:.1f} s incl. start-up)")
-        print(f"  replay, call phases   {replay_calls:6.2f} s   (wall {replay_wall:.1f} s incl. start-up)")
-        if replay_calls > 0:
-            print(
-                f"  replay is {record_calls / replay_calls:.1f}x faster than recording against the loopback "
-                "emulator; real providers add network latency and generation time on top"
-            )
-        print("\nRe-record against the real providers with `pytest --real-api` (needs the API keys).")
+        return 1
+    try:
+        demo(Path(scratch))
+    except DemoError as exc:
+        print(f"\ndemo: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 
