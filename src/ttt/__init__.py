@@ -26,6 +26,7 @@ from ttt.errors import (
     TimeoutError,
     TTTError,
 )
+from ttt.options import CallOptions
 from ttt.response import AIResponse, Usage
 from ttt.retry import RateLimiter, RetryPolicy
 from ttt.routing import ALIASES, Route, resolve
@@ -37,6 +38,7 @@ __all__ = [
     "AIResponse",
     "AsyncTextStream",
     "AuthenticationError",
+    "CallOptions",
     "ChatSession",
     "ConnectionError",
     "InvalidRequestError",

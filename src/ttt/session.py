@@ -6,13 +6,12 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from ttt import engine
-from ttt.engine import DEFAULT_TIMEOUT, CallOptions, Message
 from ttt.errors import SessionFileError
+from ttt.options import DEFAULT_TIMEOUT, CallKwargs, CallOptions, Message
 from ttt.response import AIResponse
-from ttt.retry import RateLimiter, RetryPolicy
 from ttt.streaming import AsyncTextStream, TextStream
 
 __all__ = ["ChatSession"]
@@ -21,74 +20,79 @@ FORMAT_VERSION = 1
 _ROLES = ("user", "assistant")
 
 
+class _Option:
+    """A ChatSession attribute that reads and writes one field of its CallOptions.
+
+    Keeps ``session.model``, ``session.mock_response = ...`` etc. working while the session
+    holds a single frozen CallOptions instead of a copy of every field.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, session: ChatSession | None, owner: type | None = None) -> Any:
+        if session is None:
+            return self
+        return getattr(session.options, self.name)
+
+    def __set__(self, session: ChatSession, value: Any) -> None:
+        session.options = session.options.replace(**{self.name: value})
+
+
 class ChatSession:
     """A conversation. Each turn sends the whole history, so earlier context reaches the model.
 
     A turn is appended to the history only once it succeeded (for streams: once the stream
     finished); a failed turn leaves the history as it was, so it can simply be retried.
+    Options are given as keywords (as for ``ttt.ask``) or as one ``options=CallOptions(...)``.
     """
+
+    model = _Option()
+    system = _Option()
+    temperature = _Option()
+    max_tokens = _Option()
+    timeout = _Option()
+    fallbacks = _Option()
+    retry = _Option()
+    rate_limiter = _Option()
+    mock_response = _Option()
 
     def __init__(
         self,
         *,
-        model: str = "fast",
-        system: str | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        fallbacks: Sequence[str] | None = None,
-        retry: RetryPolicy | None = None,
-        rate_limiter: RateLimiter | None = None,
-        mock_response: str | None = None,
         messages: Sequence[Message] | None = None,
+        options: CallOptions | None = None,
+        **kwargs: Unpack[CallKwargs],
     ) -> None:
-        self.model = model
-        self.system = system
-        self.temperature = temperature
-        self.max_tokens = max_tokens
-        self.timeout = timeout
-        self.fallbacks = None if fallbacks is None else tuple(fallbacks)
-        self.retry = retry
-        self.rate_limiter = rate_limiter
-        self.mock_response = mock_response
+        if options is not None and kwargs:
+            raise TypeError("pass either options= or keyword options, not both")
+        self.options: CallOptions = options if options is not None else CallOptions(**kwargs)
         self.messages: list[Message] = [dict(m) for m in messages or ()]
 
     # ------------------------------------------------------------------ turns
 
-    def _options(self) -> CallOptions:
-        return CallOptions(
-            model=self.model,
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
-            timeout=self.timeout,
-            fallbacks=self.fallbacks,
-            retry=self.retry,
-            rate_limiter=self.rate_limiter,
-            mock_response=self.mock_response,
-        )
-
     def _request(self, prompt: str) -> list[Message]:
         if not isinstance(prompt, str) or not prompt.strip():
             raise ValueError("prompt must be a non-empty string")
-        head: list[Message] = [{"role": "system", "content": self.system}] if self.system else []
-        return [*head, *self.messages, {"role": "user", "content": prompt}]
+        # The system prompt travels in the options; the engine puts it first.
+        return [*self.messages, {"role": "user", "content": prompt}]
 
     def _record(self, prompt: str, response: AIResponse) -> None:
         self.messages.append({"role": "user", "content": prompt})
         self.messages.append({"role": "assistant", "content": response.content})
 
     def ask(self, prompt: str) -> AIResponse:
-        response = engine.complete(self._request(prompt), self._options())
+        response = engine.complete(self._request(prompt), self.options)
         self._record(prompt, response)
         return response
 
     async def aask(self, prompt: str) -> AIResponse:
-        response = await engine.acomplete(self._request(prompt), self._options())
+        response = await engine.acomplete(self._request(prompt), self.options)
         self._record(prompt, response)
         return response
 
     def stream(self, prompt: str) -> TextStream:
-        messages, opts = self._request(prompt), self._options()
+        messages, opts = self._request(prompt), self.options
 
         def done(response: AIResponse) -> None:
             self._record(prompt, response)
@@ -98,7 +102,7 @@ class ChatSession:
         return outer
 
     def astream(self, prompt: str) -> AsyncTextStream:
-        messages, opts = self._request(prompt), self._options()
+        messages, opts = self._request(prompt), self.options
 
         def done(response: AIResponse) -> None:
             self._record(prompt, response)

@@ -1,0 +1,78 @@
+"""CallOptions: everything about a call except the conversation, in one value.
+
+``ttt.ask``/``aask``/``stream``/``astream``/``chat``/``achat`` and :class:`ttt.ChatSession` all take
+the same keyword arguments (:class:`CallKwargs`); they turn them into one frozen
+:class:`CallOptions` here, so a new option is added in one place instead of six signatures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any, TypedDict
+
+from ttt.retry import RateLimiter, RetryPolicy, get_default_policy, get_default_rate_limiter
+
+__all__ = ["DEFAULT_TIMEOUT", "CallKwargs", "CallOptions", "Message"]
+
+#: One chat message in OpenAI's format (``role``, ``content``, and for tool turns ``tool_calls`` /
+#: ``tool_call_id``).
+Message = dict[str, Any]
+
+DEFAULT_TIMEOUT = 60.0
+
+
+class CallKwargs(TypedDict, total=False):
+    """The keyword arguments shared by every public call; see :class:`CallOptions` for meanings."""
+
+    model: str
+    system: str | None
+    temperature: float | None
+    max_tokens: int | None
+    timeout: float | None
+    fallbacks: Sequence[str] | None
+    retry: RetryPolicy | None
+    rate_limiter: RateLimiter | None
+    mock_response: str | None
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """Everything about a call except the conversation.
+
+    ``model`` is an alias or model string; ``system`` is prepended to the messages as a system
+    turn; ``fallbacks`` replaces the alias's own list (None keeps it); ``retry`` and
+    ``rate_limiter`` default to the module-wide ones; ``mock_response`` answers through
+    litellm's mock (offline, no key needed).
+    """
+
+    model: str = "fast"
+    system: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    timeout: float | None = DEFAULT_TIMEOUT
+    fallbacks: tuple[str, ...] | None = None  # None: the alias's own fallbacks
+    retry: RetryPolicy | None = None
+    rate_limiter: RateLimiter | None = None
+    mock_response: str | None = None
+
+    def __post_init__(self) -> None:
+        # Callers pass any sequence (README shows lists); keep a hashable, immutable tuple.
+        if self.fallbacks is not None and not isinstance(self.fallbacks, tuple):
+            object.__setattr__(self, "fallbacks", tuple(self.fallbacks))
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def replace(self, **changes: Any) -> CallOptions:
+        """A copy with some options changed (CallOptions is frozen)."""
+        return replace(self, **changes)
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return self.retry or get_default_policy()
+
+    @property
+    def limiter(self) -> RateLimiter | None:
+        return self.rate_limiter or get_default_rate_limiter()
