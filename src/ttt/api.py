@@ -2,8 +2,8 @@
 
 Every function takes the same keyword options (:class:`ttt.options.CallKwargs`: ``model``,
 ``system``, ``temperature``, ``max_tokens``, ``timeout``, ``fallbacks``, ``retry``,
-``rate_limiter``, ``mock_response``), which become one :class:`CallOptions`; an unknown keyword
-is a TypeError, as with an ordinary signature.
+``rate_limiter``, ``mock_response``, ``tools``, ``tool_choice``, ``schema``), which become one
+:class:`CallOptions`; an unknown keyword is a TypeError, as with an ordinary signature.
 """
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ def ask(prompt: str, *, raise_errors: bool = True, **options: Unpack[CallKwargs]
     ``fallbacks`` replaces the alias's fallback list. ``mock_response`` answers offline through
     litellm's mock (no key, no network). With ``raise_errors=False`` a failed call returns a
     falsy AIResponse with ``succeeded=False`` and ``error`` set instead of raising.
+
+    ``tools`` (OpenAI-style definitions) lets the model answer with ``r.tool_calls``;
+    ``schema`` (a JSON schema dict or a pydantic model class) asks for a structured answer,
+    returned parsed as ``r.parsed`` (ResponseFormatError when it is not valid JSON or does not
+    validate).
     """
     messages, opts = _prepare(prompt, options)
     started = time.perf_counter()
@@ -64,7 +69,8 @@ async def aask(prompt: str, *, raise_errors: bool = True, **options: Unpack[Call
 
 
 def stream(prompt: str, **options: Unpack[CallKwargs]) -> TextStream:
-    """Stream the answer: iterate for text chunks; ``.response`` has usage/cost afterwards.
+    """Stream the answer: iterate for text chunks; ``.response`` has usage/cost afterwards, and
+    ``.tool_calls`` the assembled tool calls (their argument fragments are not yielded).
 
     Errors (including a truncated stream) are raised as ttt errors during iteration. Bad input
     (empty prompt, unknown model, missing key) is raised here, before any request.

@@ -9,6 +9,8 @@ from ttt import _litellm
 from ttt.errors import ConnectionError
 from ttt.response import AIResponse, Usage
 from ttt.routing import Route
+from ttt.structured import Schema, parse_answer
+from ttt.tools import ToolCall, ToolCallAccumulator, tool_calls_of
 
 __all__ = ["StreamState", "cost_of", "to_response"]
 
@@ -54,18 +56,43 @@ def cost_of(route: Route, answered: str | None, usage: Any, raw: Any = None) -> 
     return None
 
 
-def to_response(raw: Any, route: Route, time_taken: float) -> AIResponse:
+def _parsed(
+    schema: Schema | None,
+    content: str,
+    tool_calls: list[ToolCall],
+    route: Route,
+    finish_reason: str | None,
+    refusal: str | None = None,
+) -> Any:
+    if schema is None:
+        return None
+    if tool_calls and not content.strip():
+        return None  # the model is calling tools first; its structured answer comes later
+    where = {"provider": route.provider, "model": route.model}
+    return parse_answer(schema, content, finish_reason=finish_reason, refusal=refusal, **where)
+
+
+def to_response(raw: Any, route: Route, time_taken: float, schema: Schema | None = None) -> AIResponse:
+    """The AIResponse of a non-streamed litellm response (tool calls and ``schema`` parsed)."""
     choice = raw.choices[0]
+    message = choice.message
     answered = getattr(raw, "model", None) or route.model
     usage = getattr(raw, "usage", None)
+    content = message.content or ""
+    finish_reason = getattr(choice, "finish_reason", None)
+    tool_calls = tool_calls_of(message, provider=route.provider, model=route.model)
+    refusal = getattr(message, "refusal", None)
+    refusal = refusal if isinstance(refusal, str) else None  # OpenAI's structured-output refusal
     return AIResponse(
-        content=choice.message.content or "",
+        content=content,
         model=answered,
         provider=route.provider,
         usage=Usage.from_litellm(usage),
         cost=cost_of(route, answered, usage, raw),
         time_taken=max(time_taken, 1e-9),
-        finish_reason=getattr(choice, "finish_reason", None),
+        finish_reason=finish_reason,
+        tool_calls=tool_calls,
+        parsed=_parsed(schema, content, tool_calls, route, finish_reason, refusal),
     )
 
 
@@ -73,11 +100,17 @@ def to_response(raw: Any, route: Route, time_taken: float) -> AIResponse:
 
 
 class StreamState:
-    """Accumulates one streamed attempt; turns the end of the stream into an AIResponse."""
+    """Accumulates one streamed attempt; turns the end of the stream into an AIResponse.
 
-    def __init__(self, route: Route) -> None:
+    Text deltas are handed straight back to be yielded; tool-call fragments are only collected,
+    since a call is usable only once its arguments are complete.
+    """
+
+    def __init__(self, route: Route, schema: Schema | None = None) -> None:
         self.route = route
+        self.schema = schema
         self.parts: list[str] = []
+        self.tool_calls = ToolCallAccumulator()
         self.model: str | None = None
         self.usage: Any = None
         self.finish_reason: str | None = None
@@ -97,6 +130,7 @@ class StreamState:
         if getattr(choice, "finish_reason", None):
             self.finish_reason = choice.finish_reason
         delta = getattr(choice, "delta", None)
+        self.tool_calls.feed(getattr(delta, "tool_calls", None))
         text = getattr(delta, "content", None) or ""
         if text:
             self.parts.append(text)
@@ -112,12 +146,16 @@ class StreamState:
                 model=route.model,
             )
         answered = self.model or route.model
+        content = "".join(self.parts)
+        tool_calls = self.tool_calls.result(provider=route.provider, model=route.model)
         return AIResponse(
-            content="".join(self.parts),
+            content=content,
             model=answered,
             provider=route.provider,
             usage=Usage.from_litellm(self.usage),
             cost=cost_of(route, answered, self.usage),
             time_taken=max(time.perf_counter() - started, 1e-9),
             finish_reason=self.finish_reason,
+            tool_calls=tool_calls,
+            parsed=_parsed(self.schema, content, tool_calls, route, self.finish_reason),
         )

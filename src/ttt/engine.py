@@ -8,6 +8,7 @@ fallbacks in one place; each function only knows how to make one call.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from ttt.errors import AuthenticationError, TTTError, from_exception
 from ttt.options import DEFAULT_TIMEOUT, CallOptions, Message
 from ttt.response import AIResponse
 from ttt.routing import Route, api_base, candidates, credentials
+from ttt.structured import response_format
 
 __all__ = [
     "DEFAULT_ANTHROPIC_MAX_TOKENS",
@@ -74,6 +76,12 @@ def request_kwargs(
         # Without this, OpenAI-style streams carry no token usage at all. For Anthropic litellm
         # does not forward it (the body is unchanged) but then reports the usage Anthropic sent.
         kw["stream_options"] = {"include_usage": True}
+    if opts.tools:
+        kw["tools"] = [copy.deepcopy(tool) for tool in opts.tools]
+        if opts.tool_choice is not None:
+            kw["tool_choice"] = copy.deepcopy(opts.tool_choice)
+    if opts.schema is not None:
+        kw["response_format"] = response_format(opts.schema)
     if opts.mock_response is not None:
         kw["mock_response"] = opts.mock_response
     return kw
@@ -128,7 +136,7 @@ def complete(messages: list[Message], opts: CallOptions) -> AIResponse:
                 raw = litellm.completion(**kw)
             except Exception as exc:
                 raise _mapped(exc, route) from exc
-            return to_response(raw, route, time.perf_counter() - started)
+            return to_response(raw, route, time.perf_counter() - started, opts.schema)
         except TTTError as err:
             attempt.failed(err)
     raise AssertionError("unreachable: attempts() raises when it gives up")
@@ -149,7 +157,7 @@ async def acomplete(messages: list[Message], opts: CallOptions) -> AIResponse:
                 raw = await litellm.acompletion(**kw)
             except Exception as exc:
                 raise _mapped(exc, route) from exc
-            return to_response(raw, route, time.perf_counter() - started)
+            return to_response(raw, route, time.perf_counter() - started, opts.schema)
         except TTTError as err:
             attempt.failed(err)
     raise AssertionError("unreachable: aattempts() raises when it gives up")
@@ -172,7 +180,7 @@ def stream_text(
     started = time.perf_counter()
     for attempt in opts.policy.attempts(pairs):
         route, kw = attempt.target
-        state = StreamState(route)
+        state = StreamState(route, opts.schema)
         try:
             if limiter is not None:
                 limiter.acquire()
@@ -209,7 +217,7 @@ async def astream_text(
     started = time.perf_counter()
     async for attempt in opts.policy.aattempts(pairs):
         route, kw = attempt.target
-        state = StreamState(route)
+        state = StreamState(route, opts.schema)
         try:
             if limiter is not None:
                 await limiter.aacquire()

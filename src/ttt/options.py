@@ -7,11 +7,13 @@ the same keyword arguments (:class:`CallKwargs`); they turn them into one frozen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, TypedDict
 
 from ttt.retry import RateLimiter, RetryPolicy, get_default_policy, get_default_rate_limiter
+from ttt.structured import Schema, check_schema
+from ttt.tools import normalize_tool_choice, normalize_tools
 
 __all__ = ["DEFAULT_TIMEOUT", "CallKwargs", "CallOptions", "Message"]
 
@@ -34,6 +36,9 @@ class CallKwargs(TypedDict, total=False):
     retry: RetryPolicy | None
     rate_limiter: RateLimiter | None
     mock_response: str | None
+    tools: Sequence[Mapping[str, Any]] | None
+    tool_choice: str | Mapping[str, Any] | None
+    schema: Schema | None
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,10 @@ class CallOptions:
     ``model`` is an alias or model string; ``system`` is prepended to the messages as a system
     turn; ``fallbacks`` replaces the alias's own list (None keeps it); ``retry`` and
     ``rate_limiter`` default to the module-wide ones; ``mock_response`` answers through
-    litellm's mock (offline, no key needed).
+    litellm's mock (offline, no key needed). ``tools`` are OpenAI-style tool definitions and
+    ``tool_choice`` is ``"auto"``/``"none"``/``"required"``, a tool's name, or OpenAI's dict;
+    ``schema`` (a JSON schema dict or a pydantic model class) asks for a structured answer,
+    returned parsed as ``AIResponse.parsed``.
     """
 
     model: str = "fast"
@@ -55,15 +63,21 @@ class CallOptions:
     retry: RetryPolicy | None = None
     rate_limiter: RateLimiter | None = None
     mock_response: str | None = None
+    tools: tuple[dict[str, Any], ...] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    schema: Schema | None = None
 
     def __post_init__(self) -> None:
         # Callers pass any sequence (README shows lists); keep a hashable, immutable tuple.
         if self.fallbacks is not None and not isinstance(self.fallbacks, tuple):
             object.__setattr__(self, "fallbacks", tuple(self.fallbacks))
-
-    @classmethod
-    def names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls))
+        # Checked and copied once, here: bad definitions fail before any request, and later
+        # changes to the caller's dicts cannot change what is sent.
+        tools = normalize_tools(self.tools)
+        object.__setattr__(self, "tools", tools)
+        object.__setattr__(self, "tool_choice", normalize_tool_choice(self.tool_choice, tools))
+        if self.schema is not None:
+            object.__setattr__(self, "schema", check_schema(self.schema))
 
     def replace(self, **changes: Any) -> CallOptions:
         """A copy with some options changed (CallOptions is frozen)."""
