@@ -106,4 +106,3 @@ def achat(**options: Unpack[CallKwargs]) -> ChatSession:
     """Same session type as :func:`chat`; use ``await session.aask(...)`` and
     ``async for chunk in session.astream(...)``. Provided for symmetry with ask/aask."""
     return chat(**options)
-

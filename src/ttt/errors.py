@@ -179,19 +179,18 @@ def _clean(message: str) -> str:
     return text.strip() or message
 
 
-def _error_code(exc: BaseException) -> str | None:
-    """The provider's machine-readable error code/type (e.g. ``insufficient_quota``), if any.
+def _error_codes(exc: BaseException) -> set[str]:
+    """The provider's machine-readable error codes/types (e.g. ``insufficient_quota``).
 
     litellm keeps the provider's ``error`` object as ``exc.body`` (its ``exc.code`` is usually
     just the HTTP status); the raw SDK errors carry ``code``; as a last resort the response
     body itself is read.
     """
-    found: list[Any] = []
+    found: list[Any] = [getattr(exc, "code", None)]
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         inner = body.get("error") if isinstance(body.get("error"), dict) else body
         found += [inner.get("code"), inner.get("type")]
-    found.append(getattr(exc, "code", None))
     response = getattr(exc, "response", None)
     if response is not None:
         try:
@@ -200,10 +199,7 @@ def _error_code(exc: BaseException) -> str | None:
             data = None
         if isinstance(data, dict) and isinstance(data.get("error"), dict):
             found += [data["error"].get("code"), data["error"].get("type")]
-    for value in found:
-        if isinstance(value, str) and value and not value.isdigit():
-            return value
-    return None
+    return {value for value in found if isinstance(value, str) and value}
 
 
 _QUOTA_CODES = frozenset({"insufficient_quota"})
@@ -227,9 +223,9 @@ def _by_status(
     provider: str | None,
     model: str | None,
     kw: dict[str, Any],
-    code: str | None = None,
+    codes: frozenset[str] | set[str] = frozenset(),
 ) -> TTTError:
-    if status == 429 and code in _QUOTA_CODES:
+    if status == 429 and codes & _QUOTA_CODES:
         return _quota_error(text, provider, kw)
     if status == 429:
         return RateLimitError(f"rate limited by {provider}: {text}", status=status, **kw)
@@ -275,7 +271,7 @@ def from_exception(
     kw: dict[str, Any] = {"provider": provider, "model": model, "retry_after": retry_after}
 
     if isinstance(exc, ex.RateLimitError):
-        if _error_code(exc) in _QUOTA_CODES:
+        if _error_codes(exc) & _QUOTA_CODES:
             return _quota_error(text, provider, kw)
         return RateLimitError(f"rate limited by {provider}: {text}", status=429, **kw)
     if isinstance(exc, ex.AuthenticationError | ex.PermissionDeniedError):
@@ -309,7 +305,7 @@ def from_exception(
     if status is not None:
         # Anything else with an HTTP status (litellm.APIError, raw openai SDK errors): decide by
         # status. A bare litellm.APIError(529) is how an OpenAI-compatible endpoint's overload arrives.
-        return _by_status(status, text, provider, model, kw, _error_code(exc) if status == 429 else None)
+        return _by_status(status, text, provider, model, kw, _error_codes(exc) if status == 429 else set())
     kind = _transport_kind(exc)
     if kind is not None:
         return kind(f"{kind.__name__} talking to {provider}: {type(exc).__name__}: {exc}", **kw)

@@ -3,6 +3,7 @@ and loaded from JSON (format: ttt.session_format)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -72,7 +73,8 @@ class ChatSession:
         if options is not None and kwargs:
             raise TypeError("pass either options= or keyword options, not both")
         self.options: CallOptions = options if options is not None else CallOptions(**kwargs)
-        self.messages: list[Message] = [dict(m) for m in messages or ()]
+        # A deep copy: tool-call turns nest lists and dicts the caller may go on changing.
+        self.messages: list[Message] = [copy.deepcopy(dict(m)) for m in messages or ()]
 
     # ------------------------------------------------------------------ turns
 
@@ -142,15 +144,18 @@ class ChatSession:
         return response
 
     async def aask(self, prompt: str | None = None) -> AIResponse:
+        """Async :meth:`ask`."""
         response = await engine.acomplete(self._request(prompt), self.options)
         self._record(prompt, response)
         return response
 
     def stream(self, prompt: str | None = None) -> TextStream:
+        """A streamed turn; it joins the history when the stream finishes (tool calls included)."""
         messages, opts = self._request(prompt), self.options
         return TextStream(lambda done: engine.stream_text(messages, opts, self._recording(prompt, done)))
 
     def astream(self, prompt: str | None = None) -> AsyncTextStream:
+        """Async :meth:`stream`."""
         messages, opts = self._request(prompt), self.options
         return AsyncTextStream(
             lambda done: engine.astream_text(messages, opts, self._recording(prompt, done))

@@ -86,8 +86,11 @@ def _v2_turn(m: Any) -> Message | None:
     if role == "assistant" and "tool_calls" in m:
         calls = m["tool_calls"]
         content = m.get("content")
-        if isinstance(calls, list) and calls and all(_tool_call(c) for c in calls) and (
-            content is None or isinstance(content, str)
+        if (
+            isinstance(calls, list)
+            and calls
+            and all(_tool_call(c) for c in calls)
+            and (content is None or isinstance(content, str))
         ):
             return {"role": "assistant", "content": content, "tool_calls": _copy(calls)}
         return None

@@ -12,7 +12,7 @@ import copy
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from ttt.errors import ResponseFormatError
 
@@ -24,7 +24,7 @@ Schema = Mapping[str, Any] | type
 _NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-def _is_model(schema: Any) -> bool:
+def _is_model(schema: Any) -> TypeGuard[type[Any]]:
     return isinstance(schema, type) and callable(getattr(schema, "model_json_schema", None))
 
 
@@ -48,13 +48,16 @@ def check_schema(schema: Any) -> Schema:
 
 
 def _name(schema: Schema) -> str:
-    raw = schema.__name__ if _is_model(schema) else str(schema.get("title") or "response")  # type: ignore[union-attr]
+    if _is_model(schema):
+        raw = schema.__name__
+    else:
+        raw = str(cast(Mapping[str, Any], schema).get("title") or "response")
     return (_NAME.sub("_", raw).strip("_") or "response")[:64]  # OpenAI: ^[a-zA-Z0-9_-]{1,64}$
 
 
 def _json_schema(schema: Schema) -> dict[str, Any]:
     if not _is_model(schema):
-        return copy.deepcopy(dict(schema))  # type: ignore[arg-type]
+        return copy.deepcopy(dict(cast(Mapping[str, Any], schema)))
     # OpenAI's strict mode needs additionalProperties=false and every property required; litellm
     # applies the openai SDK's own conversion (the one it uses for a pydantic response_format).
     from ttt import _litellm
@@ -106,13 +109,13 @@ def parse_answer(
         from pydantic import ValidationError
 
         try:
-            return schema.model_validate(data)  # type: ignore[union-attr]
+            return schema.model_validate(data)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in exc.errors()
             )
             raise ResponseFormatError(f"{where} does not validate: {problems}", **kw) from exc
-    validator = _validator_class(schema)  # type: ignore[arg-type]
+    validator = _validator_class(cast(Mapping[str, Any], schema))
     if validator is not None:
         from jsonschema.exceptions import best_match
 
