@@ -3,6 +3,8 @@
     >>> import ttt
     >>> r = ttt.ask("What is 2+2?", model="fast")
     >>> str(r), r.model, r.usage.total_tokens, r.cost
+    >>> r = ttt.ask("Weather in Paris?", tools=[WEATHER_TOOL])   # r.tool_calls: [ToolCall(...)]
+    >>> r = ttt.ask("Name a city", schema=City)                   # r.parsed: City(...)
 
 litellm itself is imported lazily (see ``ttt._litellm``): it takes seconds to import, and
 ``import ttt`` / ``ttt --help`` should not pay for that.
@@ -20,29 +22,37 @@ from ttt.errors import (
     ConnectionError,
     InvalidRequestError,
     ModelNotFoundError,
+    QuotaExceededError,
     RateLimitError,
+    ResponseFormatError,
     ServiceUnavailableError,
     SessionFileError,
     TimeoutError,
+    ToolCallError,
     TTTError,
 )
+from ttt.options import CallOptions
 from ttt.response import AIResponse, Usage
 from ttt.retry import RateLimiter, RetryPolicy
 from ttt.routing import ALIASES, Route, resolve
 from ttt.session import ChatSession
 from ttt.streaming import AsyncTextStream, TextStream
+from ttt.tools import ToolCall
 
 __all__ = [
     "ALIASES",
     "AIResponse",
     "AsyncTextStream",
     "AuthenticationError",
+    "CallOptions",
     "ChatSession",
     "ConnectionError",
     "InvalidRequestError",
     "ModelNotFoundError",
+    "QuotaExceededError",
     "RateLimitError",
     "RateLimiter",
+    "ResponseFormatError",
     "RetryPolicy",
     "Route",
     "ServiceUnavailableError",
@@ -50,6 +60,8 @@ __all__ = [
     "TTTError",
     "TextStream",
     "TimeoutError",
+    "ToolCall",
+    "ToolCallError",
     "Usage",
     "aask",
     "achat",

@@ -1,67 +1,38 @@
-"""Public one-shot API: ask / stream / chat, sync and async."""
+"""Public one-shot API: ask / stream / chat, sync and async.
+
+Every function takes the same keyword options (:class:`ttt.options.CallKwargs`: ``model``,
+``system``, ``temperature``, ``max_tokens``, ``timeout``, ``fallbacks``, ``retry``,
+``rate_limiter``, ``mock_response``, ``tools``, ``tool_choice``, ``schema``), which become one
+:class:`CallOptions`; an unknown keyword is a TypeError, as with an ordinary signature.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from typing import Unpack
 
 from ttt import engine
-from ttt.engine import DEFAULT_TIMEOUT, CallOptions, Message
 from ttt.errors import TTTError
+from ttt.options import CallKwargs, CallOptions, Message
 from ttt.response import AIResponse
-from ttt.retry import RateLimiter, RetryPolicy
 from ttt.session import ChatSession
 from ttt.streaming import AsyncTextStream, TextStream
 
 __all__ = ["aask", "achat", "ask", "astream", "chat", "stream"]
 
 
-def _messages(prompt: str, system: str | None) -> list[Message]:
+def _prepare(prompt: str, options: CallKwargs) -> tuple[list[Message], CallOptions]:
     if not isinstance(prompt, str) or not prompt.strip():
         raise ValueError("prompt must be a non-empty string")
-    messages: list[Message] = []
-    if system:
-        messages.append({"role": "system", "content": system})
-    messages.append({"role": "user", "content": prompt})
-    return messages
+    return [{"role": "user", "content": prompt}], CallOptions(**options)
 
 
-def _options(
-    model: str,
-    temperature: float | None,
-    max_tokens: int | None,
-    timeout: float | None,
-    fallbacks: Sequence[str] | None,
-    retry: RetryPolicy | None,
-    rate_limiter: RateLimiter | None,
-    mock_response: str | None,
-) -> CallOptions:
-    return CallOptions(
-        model=model,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        timeout=timeout,
-        fallbacks=None if fallbacks is None else tuple(fallbacks),
-        retry=retry,
-        rate_limiter=rate_limiter,
-        mock_response=mock_response,
-    )
+def _failed(err: TTTError, started: float) -> AIResponse:
+    elapsed = time.perf_counter() - started
+    return AIResponse.failed(err, model=err.model, provider=err.provider, time_taken=elapsed)
 
 
-def ask(
-    prompt: str,
-    *,
-    model: str = "fast",
-    system: str | None = None,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    timeout: float | None = DEFAULT_TIMEOUT,
-    fallbacks: Sequence[str] | None = None,
-    retry: RetryPolicy | None = None,
-    rate_limiter: RateLimiter | None = None,
-    mock_response: str | None = None,
-    raise_errors: bool = True,
-) -> AIResponse:
+def ask(prompt: str, *, raise_errors: bool = True, **options: Unpack[CallKwargs]) -> AIResponse:
     """Ask one question, get one AIResponse.
 
     ``model`` is an alias (``fast``, ``best``, ``claude``, ``gpt``, ``or-fast``, ...) or a model
@@ -69,94 +40,56 @@ def ask(
     ``fallbacks`` replaces the alias's fallback list. ``mock_response`` answers offline through
     litellm's mock (no key, no network). With ``raise_errors=False`` a failed call returns a
     falsy AIResponse with ``succeeded=False`` and ``error`` set instead of raising.
+
+    ``tools`` (OpenAI-style definitions) lets the model answer with ``r.tool_calls``;
+    ``schema`` (a JSON schema dict or a pydantic model class) asks for a structured answer,
+    returned parsed as ``r.parsed`` (ResponseFormatError when it is not valid JSON or does not
+    validate).
     """
-    messages = _messages(prompt, system)
-    opts = _options(model, temperature, max_tokens, timeout, fallbacks, retry, rate_limiter, mock_response)
+    messages, opts = _prepare(prompt, options)
     started = time.perf_counter()
     try:
         return engine.complete(messages, opts)
     except TTTError as err:
         if raise_errors:
             raise
-        return AIResponse.failed(
-            err, model=err.model, provider=err.provider, time_taken=time.perf_counter() - started
-        )
+        return _failed(err, started)
 
 
-async def aask(
-    prompt: str,
-    *,
-    model: str = "fast",
-    system: str | None = None,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    timeout: float | None = DEFAULT_TIMEOUT,
-    fallbacks: Sequence[str] | None = None,
-    retry: RetryPolicy | None = None,
-    rate_limiter: RateLimiter | None = None,
-    mock_response: str | None = None,
-    raise_errors: bool = True,
-) -> AIResponse:
+async def aask(prompt: str, *, raise_errors: bool = True, **options: Unpack[CallKwargs]) -> AIResponse:
     """Async :func:`ask`."""
-    messages = _messages(prompt, system)
-    opts = _options(model, temperature, max_tokens, timeout, fallbacks, retry, rate_limiter, mock_response)
+    messages, opts = _prepare(prompt, options)
     started = time.perf_counter()
     try:
         return await engine.acomplete(messages, opts)
     except TTTError as err:
         if raise_errors:
             raise
-        return AIResponse.failed(
-            err, model=err.model, provider=err.provider, time_taken=time.perf_counter() - started
-        )
+        return _failed(err, started)
 
 
-def stream(
-    prompt: str,
-    *,
-    model: str = "fast",
-    system: str | None = None,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    timeout: float | None = DEFAULT_TIMEOUT,
-    fallbacks: Sequence[str] | None = None,
-    retry: RetryPolicy | None = None,
-    rate_limiter: RateLimiter | None = None,
-    mock_response: str | None = None,
-) -> TextStream:
-    """Stream the answer: iterate for text chunks; ``.response`` has usage/cost afterwards.
+def stream(prompt: str, **options: Unpack[CallKwargs]) -> TextStream:
+    """Stream the answer: iterate for text chunks; ``.response`` has usage/cost afterwards, and
+    ``.tool_calls`` the assembled tool calls (their argument fragments are not yielded).
 
     Errors (including a truncated stream) are raised as ttt errors during iteration. Bad input
     (empty prompt, unknown model, missing key) is raised here, before any request.
     """
-    messages = _messages(prompt, system)
-    opts = _options(model, temperature, max_tokens, timeout, fallbacks, retry, rate_limiter, mock_response)
+    messages, opts = _prepare(prompt, options)
     _validate(opts)
     return TextStream(lambda done: engine.stream_text(messages, opts, done))
 
 
-def astream(
-    prompt: str,
-    *,
-    model: str = "fast",
-    system: str | None = None,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    timeout: float | None = DEFAULT_TIMEOUT,
-    fallbacks: Sequence[str] | None = None,
-    retry: RetryPolicy | None = None,
-    rate_limiter: RateLimiter | None = None,
-    mock_response: str | None = None,
-) -> AsyncTextStream:
+def astream(prompt: str, **options: Unpack[CallKwargs]) -> AsyncTextStream:
     """Async :func:`stream`: ``async for chunk in ttt.astream(...)``."""
-    messages = _messages(prompt, system)
-    opts = _options(model, temperature, max_tokens, timeout, fallbacks, retry, rate_limiter, mock_response)
+    messages, opts = _prepare(prompt, options)
     _validate(opts)
     return AsyncTextStream(lambda done: engine.astream_text(messages, opts, done))
 
 
 def _validate(opts: CallOptions) -> None:
-    # Generators run lazily; check model and key now so bad input fails at the call site.
+    """Check model and key now: stream generators run lazily, and bad input should fail at the
+    call site, not at the first ``next()``."""
     from ttt.routing import candidates, credentials
 
     primary = candidates(opts.model, opts.fallbacks)[0]
@@ -164,54 +97,12 @@ def _validate(opts: CallOptions) -> None:
         credentials(primary)
 
 
-def chat(
-    *,
-    model: str = "fast",
-    system: str | None = None,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    timeout: float | None = DEFAULT_TIMEOUT,
-    fallbacks: Sequence[str] | None = None,
-    retry: RetryPolicy | None = None,
-    rate_limiter: RateLimiter | None = None,
-    mock_response: str | None = None,
-) -> ChatSession:
+def chat(**options: Unpack[CallKwargs]) -> ChatSession:
     """A chat session that keeps history across turns (``session.ask`` / ``session.stream``)."""
-    return ChatSession(
-        model=model,
-        system=system,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        timeout=timeout,
-        fallbacks=fallbacks,
-        retry=retry,
-        rate_limiter=rate_limiter,
-        mock_response=mock_response,
-    )
+    return ChatSession(options=CallOptions(**options))
 
 
-def achat(
-    *,
-    model: str = "fast",
-    system: str | None = None,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-    timeout: float | None = DEFAULT_TIMEOUT,
-    fallbacks: Sequence[str] | None = None,
-    retry: RetryPolicy | None = None,
-    rate_limiter: RateLimiter | None = None,
-    mock_response: str | None = None,
-) -> ChatSession:
+def achat(**options: Unpack[CallKwargs]) -> ChatSession:
     """Same session type as :func:`chat`; use ``await session.aask(...)`` and
     ``async for chunk in session.astream(...)``. Provided for symmetry with ask/aask."""
-    return chat(
-        model=model,
-        system=system,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        timeout=timeout,
-        fallbacks=fallbacks,
-        retry=retry,
-        rate_limiter=rate_limiter,
-        mock_response=mock_response,
-    )
+    return chat(**options)

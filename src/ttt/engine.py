@@ -1,48 +1,41 @@
-"""The single place where ttt calls litellm: request building, fallbacks, retries, responses.
+"""The single place where ttt calls litellm: request building, then retries and fallbacks.
 
 Everything public (``ttt.ask``, sessions, the CLI) funnels into :func:`complete`,
-:func:`acomplete`, :func:`stream_text` and :func:`astream_text`.
+:func:`acomplete`, :func:`stream_text` and :func:`astream_text`. All four walk the same
+attempt schedule (:meth:`ttt.retry.RetryPolicy.attempts`), which decides retries, waits and
+fallbacks in one place; each function only knows how to make one call.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from ttt import _litellm
-from ttt.errors import AuthenticationError, ConnectionError, TTTError, from_exception
-from ttt.response import AIResponse, Usage
-from ttt.retry import RateLimiter, RetryPolicy, get_default_policy, get_default_rate_limiter
+from ttt.assemble import StreamState, cost_of, to_response
+from ttt.errors import AuthenticationError, TTTError, from_exception
+from ttt.options import DEFAULT_TIMEOUT, CallOptions, Message
+from ttt.response import AIResponse
 from ttt.routing import Route, api_base, candidates, credentials
+from ttt.structured import response_format
 
-Message = dict[str, str]
+__all__ = [
+    "DEFAULT_ANTHROPIC_MAX_TOKENS",
+    "DEFAULT_TIMEOUT",
+    "CallOptions",
+    "Message",
+    "acomplete",
+    "astream_text",
+    "complete",
+    "cost_of",
+    "request_kwargs",
+    "stream_text",
+    "to_response",
+]
 
-DEFAULT_TIMEOUT = 60.0
 DEFAULT_ANTHROPIC_MAX_TOKENS = 4096
-
-
-@dataclass(frozen=True)
-class CallOptions:
-    """Everything about a call except the messages."""
-
-    model: str = "fast"
-    temperature: float | None = None
-    max_tokens: int | None = None
-    timeout: float | None = DEFAULT_TIMEOUT
-    fallbacks: tuple[str, ...] | None = None  # None: the alias's own fallbacks
-    retry: RetryPolicy | None = None
-    rate_limiter: RateLimiter | None = None
-    mock_response: str | None = None  # answer via litellm's mock (offline, no key needed)
-
-    @property
-    def policy(self) -> RetryPolicy:
-        return self.retry or get_default_policy()
-
-    @property
-    def limiter(self) -> RateLimiter | None:
-        return self.rate_limiter or get_default_rate_limiter()
 
 
 def request_kwargs(
@@ -58,9 +51,10 @@ def request_kwargs(
             key, base = "offline-mock-key", api_base(route)
     else:
         key, base = credentials(route)
+    head: list[Message] = [{"role": "system", "content": opts.system}] if opts.system else []
     kw: dict[str, Any] = {
         "model": route.litellm_model,
-        "messages": messages,
+        "messages": [*head, *messages],
         "api_key": key,
         "api_base": base,
         # ttt.retry is the only retry layer: no hidden SDK retries (and no real sleeps) below us.
@@ -82,68 +76,15 @@ def request_kwargs(
         # Without this, OpenAI-style streams carry no token usage at all. For Anthropic litellm
         # does not forward it (the body is unchanged) but then reports the usage Anthropic sent.
         kw["stream_options"] = {"include_usage": True}
+    if opts.tools:
+        kw["tools"] = [copy.deepcopy(tool) for tool in opts.tools]
+        if opts.tool_choice is not None:
+            kw["tool_choice"] = copy.deepcopy(opts.tool_choice)
+    if opts.schema is not None:
+        kw["response_format"] = response_format(opts.schema)
     if opts.mock_response is not None:
         kw["mock_response"] = opts.mock_response
     return kw
-
-
-# --------------------------------------------------------------------------- cost
-
-
-def _vendor_equivalents(route: Route, answered: str | None) -> list[str]:
-    """Model names to price a response by, most specific first."""
-    names: list[str] = []
-    if answered:
-        names.append(answered if route.provider == "openrouter" else f"{route.provider}/{answered}")
-    names.append(route.litellm_model)
-    if route.provider == "openrouter":
-        # OpenRouter models are missing from litellm's bundled cost map (1.110.2); OpenRouter
-        # passes vendor prices through, so the vendor's own entry is a fair estimate.
-        bare = route.model.split("/", 1)[-1]
-        names += [bare, bare.replace(".", "-")]
-    return names
-
-
-def cost_of(route: Route, answered: str | None, usage: Any, raw: Any = None) -> float | None:
-    """USD cost of one exchange from litellm's cost data, or None when it is not known."""
-    hidden = getattr(raw, "_hidden_params", None) or {}
-    if isinstance(hidden.get("response_cost"), int | float):
-        return float(hidden["response_cost"])
-    reported = getattr(usage, "cost", None)  # OpenRouter's own figure (litellm asks for it)
-    if isinstance(reported, int | float) and not isinstance(reported, bool):
-        return float(reported)
-    if usage is None:
-        return None
-    litellm = _litellm.get()
-    for name in _vendor_equivalents(route, answered):
-        try:
-            prompt, completion = litellm.cost_per_token(
-                model=name,
-                prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-                completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-            )
-        except Exception:  # litellm raises several types for unmapped models; try the next name
-            continue
-        return float(prompt + completion)
-    return None
-
-
-def to_response(raw: Any, route: Route, time_taken: float) -> AIResponse:
-    choice = raw.choices[0]
-    answered = getattr(raw, "model", None) or route.model
-    usage = getattr(raw, "usage", None)
-    return AIResponse(
-        content=choice.message.content or "",
-        model=answered,
-        provider=route.provider,
-        usage=Usage.from_litellm(usage),
-        cost=cost_of(route, answered, usage, raw),
-        time_taken=max(time_taken, 1e-9),
-        finish_reason=getattr(choice, "finish_reason", None),
-    )
-
-
-# --------------------------------------------------------------------------- fallbacks
 
 
 def _routes_with_kwargs(
@@ -166,8 +107,16 @@ def _routes_with_kwargs(
 
 
 def _check_prompt(messages: list[Message]) -> None:
-    if not messages or not any(m.get("content", "").strip() for m in messages if m.get("role") == "user"):
+    def text(m: Message) -> str:
+        content = m.get("content")
+        return content if isinstance(content, str) else ""
+
+    if not messages or not any(text(m).strip() for m in messages if m.get("role") == "user"):
         raise ValueError("prompt must not be empty")
+
+
+def _mapped(exc: Exception, route: Route) -> TTTError:
+    return from_exception(exc, provider=route.provider, model=route.model)
 
 
 # --------------------------------------------------------------------------- one-shot calls
@@ -176,109 +125,45 @@ def _check_prompt(messages: list[Message]) -> None:
 def complete(messages: list[Message], opts: CallOptions) -> AIResponse:
     pairs = _routes_with_kwargs(messages, opts, stream=False)  # bad input fails before the import
     litellm = _litellm.get()
-    policy, limiter = opts.policy, opts.limiter
+    limiter = opts.limiter
     started = time.perf_counter()
-    last: TTTError | None = None
-    for route, kw in pairs:
-
-        def once(route: Route = route, kw: dict[str, Any] = kw) -> AIResponse:
+    for attempt in opts.policy.attempts(pairs):
+        route, kw = attempt.target
+        try:
             if limiter is not None:
                 limiter.acquire()
             try:
                 raw = litellm.completion(**kw)
             except Exception as exc:
-                raise from_exception(exc, provider=route.provider, model=route.model) from exc
-            return to_response(raw, route, time.perf_counter() - started)
-
-        try:
-            return policy.call(once)
+                raise _mapped(exc, route) from exc
+            return to_response(raw, route, time.perf_counter() - started, opts.schema)
         except TTTError as err:
-            if not err.retryable:
-                raise
-            last = err  # transient failure survived the retries: try the next fallback
-    assert last is not None
-    raise last
+            attempt.failed(err)
+    raise AssertionError("unreachable: attempts() raises when it gives up")
 
 
 async def acomplete(messages: list[Message], opts: CallOptions) -> AIResponse:
-    pairs = _routes_with_kwargs(messages, opts, stream=False)  # bad input fails before the import
+    """Async twin of :func:`complete`."""
+    pairs = _routes_with_kwargs(messages, opts, stream=False)
     litellm = _litellm.get()
-    policy, limiter = opts.policy, opts.limiter
+    limiter = opts.limiter
     started = time.perf_counter()
-    last: TTTError | None = None
-    for route, kw in pairs:
-
-        async def once(route: Route = route, kw: dict[str, Any] = kw) -> AIResponse:
+    async for attempt in opts.policy.aattempts(pairs):
+        route, kw = attempt.target
+        try:
             if limiter is not None:
                 await limiter.aacquire()
             try:
                 raw = await litellm.acompletion(**kw)
             except Exception as exc:
-                raise from_exception(exc, provider=route.provider, model=route.model) from exc
-            return to_response(raw, route, time.perf_counter() - started)
-
-        try:
-            return await policy.acall(once)
+                raise _mapped(exc, route) from exc
+            return to_response(raw, route, time.perf_counter() - started, opts.schema)
         except TTTError as err:
-            if not err.retryable:
-                raise
-            last = err
-    assert last is not None
-    raise last
+            attempt.failed(err)
+    raise AssertionError("unreachable: aattempts() raises when it gives up")
 
 
 # --------------------------------------------------------------------------- streams
-
-
-class _StreamState:
-    """Accumulates one streamed attempt; turns the end of the stream into an AIResponse."""
-
-    def __init__(self, route: Route) -> None:
-        self.route = route
-        self.parts: list[str] = []
-        self.model: str | None = None
-        self.usage: Any = None
-        self.finish_reason: str | None = None
-
-    def feed(self, chunk: Any) -> str:
-        # litellm rewrites chunk.model to the requested name; the provider's own id (e.g.
-        # gpt-4o-mini-2024-07-18) survives in the hidden params.
-        hidden = getattr(chunk, "_hidden_params", None) or {}
-        self.model = hidden.get("provider_response_model") or self.model or getattr(chunk, "model", None)
-        usage = getattr(chunk, "usage", None)
-        if usage is not None:
-            self.usage = usage
-        choices = getattr(chunk, "choices", None) or []
-        if not choices:
-            return ""
-        choice = choices[0]
-        if getattr(choice, "finish_reason", None):
-            self.finish_reason = choice.finish_reason
-        delta = getattr(choice, "delta", None)
-        text = getattr(delta, "content", None) or ""
-        if text:
-            self.parts.append(text)
-        return text
-
-    def finish(self, started: float) -> AIResponse:
-        route = self.route
-        if self.finish_reason is None:
-            # litellm 1.110 raises this itself; the check stays in case a wrapper does not.
-            raise ConnectionError(
-                f"stream from {route.provider} ended before its finish reason (truncated response)",
-                provider=route.provider,
-                model=route.model,
-            )
-        answered = self.model or route.model
-        return AIResponse(
-            content="".join(self.parts),
-            model=answered,
-            provider=route.provider,
-            usage=Usage.from_litellm(self.usage),
-            cost=cost_of(route, answered, self.usage),
-            time_taken=max(time.perf_counter() - started, 1e-9),
-            finish_reason=self.finish_reason,
-        )
 
 
 def stream_text(
@@ -291,46 +176,35 @@ def stream_text(
     """
     pairs = _routes_with_kwargs(messages, opts, stream=True)
     litellm = _litellm.get()
-    policy, limiter = opts.policy, opts.limiter
+    limiter = opts.limiter
     started = time.perf_counter()
-    last: TTTError | None = None
-    for route, kw in pairs:
-        first_try = policy.clock()
-        attempt = 0
-        while True:
-            attempt += 1
-            state = _StreamState(route)
+    for attempt in opts.policy.attempts(pairs):
+        route, kw = attempt.target
+        state = StreamState(route, opts.schema)
+        try:
+            if limiter is not None:
+                limiter.acquire()
+            response: Any = None
             try:
-                if limiter is not None:
-                    limiter.acquire()
-                response: Any = None
-                try:
-                    response = litellm.completion(**kw)
-                    for chunk in response:
-                        text = state.feed(chunk)
-                        if text:
-                            yield text
-                except Exception as exc:
-                    raise from_exception(exc, provider=route.provider, model=route.model) from exc
-                finally:
-                    # The caller may stop early (break): release the HTTP connection now.
-                    close = getattr(response, "close", None)
-                    if callable(close):
-                        close()
-                on_done(state.finish(started))
-                return
-            except TTTError as err:
-                if state.parts:
-                    raise
-                delay = policy.next_delay(attempt, err, first_try)
-                if delay is None:
-                    if not err.retryable:
-                        raise
-                    last = err
-                    break  # next fallback
-                policy.sleep(delay)
-    assert last is not None
-    raise last
+                response = litellm.completion(**kw)
+                for chunk in response:
+                    text = state.feed(chunk)
+                    if text:
+                        yield text
+            except Exception as exc:
+                raise _mapped(exc, route) from exc
+            finally:
+                # The caller may stop early (break): release the HTTP connection now.
+                close = getattr(response, "close", None)
+                if callable(close):
+                    close()
+            on_done(state.finish(started))
+            return
+        except TTTError as err:
+            if state.parts:
+                raise
+            attempt.failed(err)
+    raise AssertionError("unreachable: attempts() raises when it gives up")
 
 
 async def astream_text(
@@ -339,42 +213,31 @@ async def astream_text(
     """Async twin of :func:`stream_text`."""
     pairs = _routes_with_kwargs(messages, opts, stream=True)
     litellm = _litellm.get()
-    policy, limiter = opts.policy, opts.limiter
+    limiter = opts.limiter
     started = time.perf_counter()
-    last: TTTError | None = None
-    for route, kw in pairs:
-        first_try = policy.clock()
-        attempt = 0
-        while True:
-            attempt += 1
-            state = _StreamState(route)
+    async for attempt in opts.policy.aattempts(pairs):
+        route, kw = attempt.target
+        state = StreamState(route, opts.schema)
+        try:
+            if limiter is not None:
+                await limiter.aacquire()
+            response: Any = None
             try:
-                if limiter is not None:
-                    await limiter.aacquire()
-                response: Any = None
-                try:
-                    response = await litellm.acompletion(**kw)
-                    async for chunk in response:
-                        text = state.feed(chunk)
-                        if text:
-                            yield text
-                except Exception as exc:
-                    raise from_exception(exc, provider=route.provider, model=route.model) from exc
-                finally:
-                    aclose = getattr(response, "aclose", None)
-                    if callable(aclose):
-                        await aclose()
-                on_done(state.finish(started))
-                return
-            except TTTError as err:
-                if state.parts:
-                    raise
-                delay = policy.next_delay(attempt, err, first_try)
-                if delay is None:
-                    if not err.retryable:
-                        raise
-                    last = err
-                    break
-                await policy.async_sleep(delay)
-    assert last is not None
-    raise last
+                response = await litellm.acompletion(**kw)
+                async for chunk in response:
+                    text = state.feed(chunk)
+                    if text:
+                        yield text
+            except Exception as exc:
+                raise _mapped(exc, route) from exc
+            finally:
+                aclose = getattr(response, "aclose", None)
+                if callable(aclose):
+                    await aclose()
+            on_done(state.finish(started))
+            return
+        except TTTError as err:
+            if state.parts:
+                raise
+            attempt.failed(err)
+    raise AssertionError("unreachable: aattempts() raises when it gives up")

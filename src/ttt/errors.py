@@ -9,21 +9,27 @@ written against the builtin still catches them.
 from __future__ import annotations
 
 import builtins
-import email.utils
+import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
+
+from ttt.headers import headers_of as _headers_of
+from ttt.headers import retry_after_from_headers
 
 __all__ = [
     "AuthenticationError",
     "ConnectionError",
     "InvalidRequestError",
     "ModelNotFoundError",
+    "QuotaExceededError",
     "RateLimitError",
+    "ResponseFormatError",
     "ServiceUnavailableError",
     "SessionFileError",
     "TTTError",
     "TimeoutError",
+    "ToolCallError",
     "from_exception",
     "retry_after_from_headers",
 ]
@@ -61,6 +67,16 @@ class RateLimitError(TTTError):
     retryable = True
 
 
+class QuotaExceededError(RateLimitError):
+    """HTTP 429 because the account is out of quota or credit (OpenAI's ``insufficient_quota``).
+
+    Still a RateLimitError for callers that catch 429s, but not retryable: waiting does not
+    refill a billing quota, so retrying would only repeat the same refusal.
+    """
+
+    retryable = False
+
+
 class AuthenticationError(TTTError):
     """Missing, invalid or unauthorised API key (401/403, or no key in the environment)."""
 
@@ -91,76 +107,31 @@ class InvalidRequestError(TTTError):
     """The provider rejected the request itself (400/402/413/422, bad params, context too long)."""
 
 
+class ResponseFormatError(TTTError):
+    """The answer was asked for in a JSON schema but is not valid JSON or does not validate.
+
+    ``content`` holds the text the model produced, so the caller can log or repair it.
+    """
+
+    def __init__(self, message: str, *, content: str = "", **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.content = content
+
+
+class ToolCallError(TTTError):
+    """A tool call the model made cannot be used: its arguments are not a JSON object.
+
+    ``tool`` names the tool and ``arguments`` holds the raw argument string.
+    """
+
+    def __init__(self, message: str, *, tool: str = "", arguments: str = "", **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.tool = tool
+        self.arguments = arguments
+
+
 class SessionFileError(TTTError, ValueError):
     """A chat session file could not be read or parsed; the message names the file."""
-
-
-# --------------------------------------------------------------------------- retry-after parsing
-
-
-def _header(headers: Mapping[str, Any], name: str) -> str | None:
-    # httpx.Headers is case-insensitive, a plain dict is not: look both ways.
-    value = headers.get(name)
-    if value is None:
-        lowered = {str(k).lower(): v for k, v in headers.items()}
-        value = lowered.get(name)
-    return None if value is None else str(value).strip()
-
-
-def retry_after_from_headers(
-    headers: Mapping[str, Any] | None, now: Callable[[], float] = time.time
-) -> float | None:
-    """Seconds to wait before retrying, from response headers, or None if they don't say.
-
-    Understands, most precise first:
-      * ``retry-after-ms``: milliseconds (OpenAI, Anthropic);
-      * ``retry-after``: delta seconds or an HTTP date (RFC 9110);
-      * ``x-ratelimit-reset``: epoch milliseconds at which the window resets (OpenRouter).
-    ``now`` is the wall clock (epoch seconds), injectable for tests.
-    """
-    if not headers:
-        return None
-    ms = _header(headers, "retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
-    ra = _header(headers, "retry-after")
-    if ra:
-        try:
-            return max(0.0, float(ra))
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(ra)
-            except (TypeError, ValueError):
-                when = None
-            if when is not None:
-                return max(0.0, when.timestamp() - now())
-    reset = _header(headers, "x-ratelimit-reset")
-    if reset:
-        try:
-            stamp = float(reset)
-        except ValueError:
-            return None
-        # OpenRouter sends epoch milliseconds; tolerate epoch seconds from look-alike gateways.
-        if stamp > 1e11:
-            stamp /= 1000.0
-        return max(0.0, stamp - now())
-    return None
-
-
-def _headers_of(exc: BaseException) -> Mapping[str, Any] | None:
-    # litellm copies the upstream headers to ``litellm_response_headers`` on every mapped
-    # exception; ``exc.response.headers`` is often a fresh, empty stub (e.g. Anthropic 429s).
-    for candidate in (
-        getattr(exc, "litellm_response_headers", None),
-        getattr(getattr(exc, "response", None), "headers", None),
-        getattr(exc, "headers", None),
-    ):
-        if candidate:
-            return candidate
-    return None
 
 
 # --------------------------------------------------------------------------- exception mapping
@@ -208,15 +179,54 @@ def _clean(message: str) -> str:
     return text.strip() or message
 
 
+def _error_codes(exc: BaseException) -> set[str]:
+    """The provider's machine-readable error codes/types (e.g. ``insufficient_quota``).
+
+    litellm keeps the provider's ``error`` object as ``exc.body`` (its ``exc.code`` is usually
+    just the HTTP status); the raw SDK errors carry ``code``; as a last resort the response
+    body itself is read.
+    """
+    found: list[Any] = [getattr(exc, "code", None)]
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        found += [inner.get("code"), inner.get("type")]
+    response = getattr(exc, "response", None)
+    if response is not None:
+        try:
+            data = json.loads(response.text)
+        except Exception:  # unread stream, not JSON, a stub without content: nothing to learn
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("error"), dict):
+            found += [data["error"].get("code"), data["error"].get("type")]
+    return {value for value in found if isinstance(value, str) and value}
+
+
+_QUOTA_CODES = frozenset({"insufficient_quota"})
+
+
 def _openai() -> Any:
     import openai
 
     return openai
 
 
+def _quota_error(text: str, provider: str | None, kw: dict[str, Any]) -> QuotaExceededError:
+    return QuotaExceededError(
+        f"{provider} account is out of quota (insufficient_quota; not retried): {text}", status=429, **kw
+    )
+
+
 def _by_status(
-    status: int, text: str, provider: str | None, model: str | None, kw: dict[str, Any]
+    status: int,
+    text: str,
+    provider: str | None,
+    model: str | None,
+    kw: dict[str, Any],
+    codes: frozenset[str] | set[str] = frozenset(),
 ) -> TTTError:
+    if status == 429 and codes & _QUOTA_CODES:
+        return _quota_error(text, provider, kw)
     if status == 429:
         return RateLimitError(f"rate limited by {provider}: {text}", status=status, **kw)
     if status in (401, 403):
@@ -261,6 +271,8 @@ def from_exception(
     kw: dict[str, Any] = {"provider": provider, "model": model, "retry_after": retry_after}
 
     if isinstance(exc, ex.RateLimitError):
+        if _error_codes(exc) & _QUOTA_CODES:
+            return _quota_error(text, provider, kw)
         return RateLimitError(f"rate limited by {provider}: {text}", status=429, **kw)
     if isinstance(exc, ex.AuthenticationError | ex.PermissionDeniedError):
         return AuthenticationError(f"{provider} rejected the API key: {text}", status=status, **kw)
@@ -293,7 +305,7 @@ def from_exception(
     if status is not None:
         # Anything else with an HTTP status (litellm.APIError, raw openai SDK errors): decide by
         # status. A bare litellm.APIError(529) is how an OpenAI-compatible endpoint's overload arrives.
-        return _by_status(status, text, provider, model, kw)
+        return _by_status(status, text, provider, model, kw, _error_codes(exc) if status == 429 else set())
     kind = _transport_kind(exc)
     if kind is not None:
         return kind(f"{kind.__name__} talking to {provider}: {type(exc).__name__}: {exc}", **kw)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ttt.tools import ToolCall
+
 __all__ = ["AIResponse", "Usage"]
 
 
@@ -37,6 +39,9 @@ class AIResponse:
 
     ``model`` is the model id the provider says answered (e.g. ``gpt-4o-mini-2024-07-18``),
     which may be more specific than what was asked for. ``cost`` is in USD, None if unknown.
+    ``tool_calls`` lists the tools the model wants called (``finish_reason`` is then usually
+    ``"tool_calls"``); ``parsed`` is the answer parsed by the ``schema=`` the call asked for (a
+    dict, or a pydantic model instance), None without a schema.
     """
 
     content: str
@@ -48,6 +53,8 @@ class AIResponse:
     succeeded: bool = True
     error: BaseException | None = field(default=None, repr=False)
     finish_reason: str | None = None
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    parsed: Any = None
 
     @classmethod
     def failed(
@@ -90,4 +97,14 @@ class AIResponse:
             "succeeded": self.succeeded,
             "error": str(self.error) if self.error is not None else None,
             "finish_reason": self.finish_reason,
+            "tool_calls": [
+                {"id": call.id, "name": call.name, "arguments": call.arguments} for call in self.tool_calls
+            ],
+            "parsed": _jsonable(self.parsed),
         }
+
+
+def _jsonable(value: Any) -> Any:
+    # A pydantic model instance (from schema=SomeModel) as plain JSON data; dicts pass through.
+    dump = getattr(value, "model_dump", None)
+    return dump(mode="json") if callable(dump) else value

@@ -11,13 +11,14 @@ import asyncio
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from ttt.errors import TTTError
 
 __all__ = [
+    "Attempt",
     "RateLimiter",
     "RetryPolicy",
     "get_default_policy",
@@ -26,7 +27,8 @@ __all__ = [
     "set_default_rate_limiter",
 ]
 
-T = TypeVar("T")
+T = TypeVar("T")  # what a retried call returns
+K = TypeVar("K")  # what an attempt targets (a fallback route)
 
 
 @dataclass
@@ -77,33 +79,137 @@ class RetryPolicy:
             return None
         return delay
 
+    def attempts(self, targets: Iterable[K] | None = None) -> Attempts[K]:
+        """Drive retries and fallbacks: yield one :class:`Attempt` per try, sleeping in between.
+
+        The caller runs its call for ``attempt.target`` and either returns (success ends the
+        loop) or reports the failure with ``attempt.failed(err)``. A retryable error is retried on
+        the same target until the policy gives up, then the next target (fallback) is tried; a
+        non-retryable error is raised at once; when every target is spent the last error is
+        raised. Raising instead of reporting (e.g. a stream that already yielded text) also ends
+        it. Without ``targets`` there is one target, ``None``.
+        """
+        return Attempts(self, _one_target() if targets is None else targets)
+
+    def aattempts(self, targets: Iterable[K] | None = None) -> AsyncAttempts[K]:
+        """Async twin of :meth:`attempts`: the same decisions, waits through ``async_sleep``."""
+        return AsyncAttempts(self, _one_target() if targets is None else targets)
+
     def call(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` until it succeeds or the policy gives up (re-raising the last error)."""
-        started = self.clock()
-        attempt = 0
-        while True:
-            attempt += 1
+        for attempt in self.attempts():
             try:
                 return fn()
             except TTTError as err:
-                delay = self.next_delay(attempt, err, started)
-                if delay is None:
-                    raise
-                self.sleep(delay)
+                attempt.failed(err)
+        raise AssertionError("unreachable: attempts() raises when it gives up")
 
     async def acall(self, fn: Callable[[], Awaitable[T]]) -> T:
         """Async twin of :meth:`call`."""
-        started = self.clock()
-        attempt = 0
-        while True:
-            attempt += 1
+        async for attempt in self.aattempts():
             try:
                 return await fn()
             except TTTError as err:
-                delay = self.next_delay(attempt, err, started)
-                if delay is None:
-                    raise
-                await self.async_sleep(delay)
+                attempt.failed(err)
+        raise AssertionError("unreachable: aattempts() raises when it gives up")
+
+
+@dataclass
+class Attempt(Generic[K]):
+    """One try of one target (a fallback route, or ``None``); ``number`` is 1-based per target."""
+
+    target: K
+    number: int
+    error: TTTError | None = None
+
+    def failed(self, error: TTTError) -> None:
+        """Report that this try failed; the driver decides whether to retry, fall back or raise."""
+        self.error = error
+
+
+def _one_target() -> Iterable[Any]:
+    return [None]
+
+
+class _Schedule(Generic[K]):
+    """The retry/fallback decisions of :meth:`RetryPolicy.attempts`, without any waiting.
+
+    Shared by the sync and the async iterator so that both decide identically; they differ
+    only in how they sleep. Plain iterator classes rather than generators: an abandoned async
+    generator would need the event loop to finalise it.
+    """
+
+    def __init__(self, policy: RetryPolicy, targets: Iterable[K]) -> None:
+        self.policy = policy
+        self._targets = iter(targets)
+        self._started = 0.0
+        self._last: TTTError | None = None
+        self._current: Attempt[K] | None = None
+        self._begun = False
+
+    def _next_target(self) -> Attempt[K] | None:
+        for target in self._targets:
+            self._started = self.policy.clock()  # max_total counts per target, from its first try
+            return Attempt(target, 1)
+        if self._last is not None:
+            raise self._last
+        return None
+
+    def advance(self) -> tuple[float | None, Attempt[K] | None]:
+        """(seconds to wait first, next attempt); the attempt is None when the loop is over.
+
+        Raises the error that ends it: a non-retryable one, or the last retryable one once
+        every target is spent.
+        """
+        if not self._begun:
+            self._begun = True
+            self._current = self._next_target()
+            return None, self._current
+        attempt = self._current
+        if attempt is None or attempt.error is None:
+            self._current = None  # the caller moved on without reporting: the call succeeded
+            return None, None
+        err = attempt.error
+        delay = self.policy.next_delay(attempt.number, err, self._started)
+        if delay is not None:
+            self._current = Attempt(attempt.target, attempt.number + 1)
+            return delay, self._current
+        self._current = None
+        if not err.retryable:
+            raise err
+        self._last = err  # a transient failure survived the retries: try the next target
+        self._current = self._next_target()
+        return None, self._current
+
+
+class Attempts(_Schedule[K], Iterator[Attempt[K]]):
+    """What :meth:`RetryPolicy.attempts` returns; waits with the policy's ``sleep``."""
+
+    def __iter__(self) -> Attempts[K]:
+        return self
+
+    def __next__(self) -> Attempt[K]:
+        delay, attempt = self.advance()
+        if attempt is None:
+            raise StopIteration
+        if delay is not None:
+            self.policy.sleep(delay)
+        return attempt
+
+
+class AsyncAttempts(_Schedule[K], AsyncIterator[Attempt[K]]):
+    """What :meth:`RetryPolicy.aattempts` returns; waits with the policy's ``async_sleep``."""
+
+    def __aiter__(self) -> AsyncAttempts[K]:
+        return self
+
+    async def __anext__(self) -> Attempt[K]:
+        delay, attempt = self.advance()
+        if attempt is None:
+            raise StopAsyncIteration
+        if delay is not None:
+            await self.policy.async_sleep(delay)
+        return attempt
 
 
 NO_RETRY = RetryPolicy(max_attempts=1)

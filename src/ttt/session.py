@@ -1,24 +1,45 @@
-"""Chat sessions: conversation history across turns, saved to and loaded from JSON."""
+"""Chat sessions: conversation history across turns (tool calls and results included), saved to
+and loaded from JSON (format: ttt.session_format)."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
-from ttt import engine
-from ttt.engine import DEFAULT_TIMEOUT, CallOptions, Message
+from ttt import engine, session_format
 from ttt.errors import SessionFileError
+from ttt.options import CallKwargs, CallOptions, Message
 from ttt.response import AIResponse
-from ttt.retry import RateLimiter, RetryPolicy
 from ttt.streaming import AsyncTextStream, TextStream
+from ttt.tools import ToolCall, parse_arguments
 
 __all__ = ["ChatSession"]
 
-FORMAT_VERSION = 1
-_ROLES = ("user", "assistant")
+FORMAT_VERSION = session_format.FORMAT_VERSION
+OnDone = Callable[[AIResponse], None]
+
+
+class _Option:
+    """A ChatSession attribute that reads and writes one field of its CallOptions.
+
+    Keeps ``session.model``, ``session.mock_response = ...`` etc. working while the session
+    holds a single frozen CallOptions instead of a copy of every field.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, session: ChatSession | None, owner: type | None = None) -> Any:
+        if session is None:
+            return self
+        return getattr(session.options, self.name)
+
+    def __set__(self, session: ChatSession, value: Any) -> None:
+        session.options = session.options.replace(**{self.name: value})
 
 
 class ChatSession:
@@ -26,86 +47,119 @@ class ChatSession:
 
     A turn is appended to the history only once it succeeded (for streams: once the stream
     finished); a failed turn leaves the history as it was, so it can simply be retried.
+    Options are given as keywords (as for ``ttt.ask``) or as one ``options=CallOptions(...)``.
     """
+
+    model = _Option()
+    system = _Option()
+    temperature = _Option()
+    max_tokens = _Option()
+    timeout = _Option()
+    fallbacks = _Option()
+    retry = _Option()
+    rate_limiter = _Option()
+    mock_response = _Option()
+    tools = _Option()
+    tool_choice = _Option()
+    schema = _Option()
 
     def __init__(
         self,
         *,
-        model: str = "fast",
-        system: str | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        fallbacks: Sequence[str] | None = None,
-        retry: RetryPolicy | None = None,
-        rate_limiter: RateLimiter | None = None,
-        mock_response: str | None = None,
         messages: Sequence[Message] | None = None,
+        options: CallOptions | None = None,
+        **kwargs: Unpack[CallKwargs],
     ) -> None:
-        self.model = model
-        self.system = system
-        self.temperature = temperature
-        self.max_tokens = max_tokens
-        self.timeout = timeout
-        self.fallbacks = None if fallbacks is None else tuple(fallbacks)
-        self.retry = retry
-        self.rate_limiter = rate_limiter
-        self.mock_response = mock_response
-        self.messages: list[Message] = [dict(m) for m in messages or ()]
+        if options is not None and kwargs:
+            raise TypeError("pass either options= or keyword options, not both")
+        self.options: CallOptions = options if options is not None else CallOptions(**kwargs)
+        # A deep copy: tool-call turns nest lists and dicts the caller may go on changing.
+        self.messages: list[Message] = [copy.deepcopy(dict(m)) for m in messages or ()]
 
     # ------------------------------------------------------------------ turns
 
-    def _options(self) -> CallOptions:
-        return CallOptions(
-            model=self.model,
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
-            timeout=self.timeout,
-            fallbacks=self.fallbacks,
-            retry=self.retry,
-            rate_limiter=self.rate_limiter,
-            mock_response=self.mock_response,
-        )
+    @property
+    def pending_tool_calls(self) -> list[ToolCall]:
+        """Tool calls of the last assistant turn that have no result yet (see add_tool_result)."""
+        answered: set[str] = set()
+        for message in reversed(self.messages):
+            if message.get("role") == "tool":
+                answered.add(message.get("tool_call_id", ""))
+                continue
+            if message.get("role") != "assistant":
+                return []
+            return [call for call in _tool_calls(message) if call.id not in answered]
+        return []
 
-    def _request(self, prompt: str) -> list[Message]:
+    def add_tool_result(self, call_id: str, content: Any) -> None:
+        """Append the result of tool call ``call_id`` as a ``tool`` turn.
+
+        ``content`` is sent as text; anything else (a dict, a number) is sent as its JSON. Once
+        every pending call has its result, :meth:`ask` (with or without a new prompt) sends the
+        history and the model answers with the results in view.
+        """
+        pending = [call.id for call in self.pending_tool_calls]
+        if call_id not in pending:
+            raise ValueError(f"no pending tool call {call_id!r} (pending: {pending or 'none'})")
+        text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+        self.messages.append({"role": "tool", "tool_call_id": call_id, "content": text})
+
+    def _request(self, prompt: str | None) -> list[Message]:
+        # The system prompt travels in the options; the engine puts it first.
+        pending = self.pending_tool_calls
+        if pending:
+            ids = ", ".join(call.id for call in pending)
+            raise ValueError(f"tool calls without a result: {ids}; add them with add_tool_result()")
+        if prompt is None:
+            if not self.messages or self.messages[-1].get("role") != "tool":
+                raise ValueError("nothing to continue: give a prompt (continuing needs tool results)")
+            return list(self.messages)
         if not isinstance(prompt, str) or not prompt.strip():
             raise ValueError("prompt must be a non-empty string")
-        head: list[Message] = [{"role": "system", "content": self.system}] if self.system else []
-        return [*head, *self.messages, {"role": "user", "content": prompt}]
+        return [*self.messages, {"role": "user", "content": prompt}]
 
-    def _record(self, prompt: str, response: AIResponse) -> None:
-        self.messages.append({"role": "user", "content": prompt})
-        self.messages.append({"role": "assistant", "content": response.content})
+    def _record(self, prompt: str | None, response: AIResponse) -> None:
+        if prompt is not None:
+            self.messages.append({"role": "user", "content": prompt})
+        turn: Message = {"role": "assistant", "content": response.content}
+        if response.tool_calls:
+            # OpenAI's shape, which litellm translates for Anthropic (tool_use blocks).
+            turn["content"] = response.content or None
+            turn["tool_calls"] = [call.to_openai() for call in response.tool_calls]
+        self.messages.append(turn)
 
-    def ask(self, prompt: str) -> AIResponse:
-        response = engine.complete(self._request(prompt), self._options())
+    def _recording(self, prompt: str | None, done: OnDone) -> OnDone:
+        """The stream's completion callback, recording the turn first (streams record on finish)."""
+
+        def record(response: AIResponse) -> None:
+            self._record(prompt, response)
+            done(response)
+
+        return record
+
+    def ask(self, prompt: str | None = None) -> AIResponse:
+        """One turn. Without ``prompt``, continue after tool results (see add_tool_result)."""
+        response = engine.complete(self._request(prompt), self.options)
         self._record(prompt, response)
         return response
 
-    async def aask(self, prompt: str) -> AIResponse:
-        response = await engine.acomplete(self._request(prompt), self._options())
+    async def aask(self, prompt: str | None = None) -> AIResponse:
+        """Async :meth:`ask`."""
+        response = await engine.acomplete(self._request(prompt), self.options)
         self._record(prompt, response)
         return response
 
-    def stream(self, prompt: str) -> TextStream:
-        messages, opts = self._request(prompt), self._options()
+    def stream(self, prompt: str | None = None) -> TextStream:
+        """A streamed turn; it joins the history when the stream finishes (tool calls included)."""
+        messages, opts = self._request(prompt), self.options
+        return TextStream(lambda done: engine.stream_text(messages, opts, self._recording(prompt, done)))
 
-        def done(response: AIResponse) -> None:
-            self._record(prompt, response)
-            outer.response = response
-
-        outer = TextStream(lambda _: engine.stream_text(messages, opts, done))
-        return outer
-
-    def astream(self, prompt: str) -> AsyncTextStream:
-        messages, opts = self._request(prompt), self._options()
-
-        def done(response: AIResponse) -> None:
-            self._record(prompt, response)
-            outer.response = response
-
-        outer = AsyncTextStream(lambda _: engine.astream_text(messages, opts, done))
-        return outer
+    def astream(self, prompt: str | None = None) -> AsyncTextStream:
+        """Async :meth:`stream`."""
+        messages, opts = self._request(prompt), self.options
+        return AsyncTextStream(
+            lambda done: engine.astream_text(messages, opts, self._recording(prompt, done))
+        )
 
     def clear(self) -> None:
         self.messages.clear()
@@ -113,43 +167,17 @@ class ChatSession:
     # ------------------------------------------------------------------ persistence
 
     def to_dict(self) -> dict[str, Any]:
-        # Runtime-only settings (retry policy, rate limiter, mock) are not persisted.
-        return {
-            "version": FORMAT_VERSION,
-            "model": self.model,
-            "system": self.system,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-            "timeout": self.timeout,
-            "fallbacks": None if self.fallbacks is None else list(self.fallbacks),
-            "messages": [dict(m) for m in self.messages],
-        }
+        """The session as JSON data (see ttt.session_format for the versions)."""
+        return session_format.dump(self.options, self.messages)
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "<dict>", **runtime: Any) -> ChatSession:
-        if not isinstance(data, dict):
-            raise SessionFileError(f"{source}: not a ttt chat session (expected a JSON object)")
-        if data.get("version") != FORMAT_VERSION:
-            raise SessionFileError(f"{source}: unsupported session version {data.get('version')!r}")
-        messages = data.get("messages")
-        if not isinstance(messages, list) or not all(
-            isinstance(m, dict) and m.get("role") in _ROLES and isinstance(m.get("content"), str)
-            for m in messages
-        ):
-            raise SessionFileError(f"{source}: 'messages' must be a list of user/assistant text turns")
-        model = data.get("model")
-        if not isinstance(model, str) or not model:
-            raise SessionFileError(f"{source}: missing 'model'")
-        return cls(
-            model=model,
-            system=data.get("system"),
-            temperature=data.get("temperature"),
-            max_tokens=data.get("max_tokens"),
-            timeout=data.get("timeout", DEFAULT_TIMEOUT),
-            fallbacks=data.get("fallbacks"),
-            messages=[{"role": m["role"], "content": m["content"]} for m in messages],
-            **runtime,
-        )
+        settings, messages = session_format.parse(data, source)
+        try:
+            options = CallOptions(**{**settings, **runtime})
+        except ValueError as exc:  # e.g. a hand-edited, invalid tool definition
+            raise SessionFileError(f"{source}: {exc}") from exc
+        return cls(options=options, messages=messages)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the session as JSON (atomically: a crash never leaves half a file)."""
@@ -161,7 +189,8 @@ class ChatSession:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], **runtime: Any) -> ChatSession:
-        """Read a session saved by :meth:`save`. ``runtime`` sets retry/rate_limiter/mock_response.
+        """Read a session saved by :meth:`save`. ``runtime`` sets retry/rate_limiter/mock_response
+        (and may override any saved option, e.g. ``schema=`` or ``tools=``).
 
         Raises SessionFileError (a ValueError) naming the file when it is missing or corrupt.
         """
@@ -177,3 +206,12 @@ class ChatSession:
         except json.JSONDecodeError as exc:
             raise SessionFileError(f"{source}: corrupt session file (invalid JSON: {exc})") from exc
         return cls.from_dict(data, source=source, **runtime)
+
+
+def _tool_calls(message: Message) -> list[ToolCall]:
+    calls = []
+    for raw in message.get("tool_calls") or ():
+        function = raw.get("function") or {}
+        name = function.get("name", "")
+        calls.append(ToolCall(raw.get("id", ""), name, parse_arguments(name, function.get("arguments"))))
+    return calls

@@ -1,10 +1,12 @@
-"""Stream objects: iterate for text chunks, then read ``.response`` for usage, cost and model."""
+"""Stream objects: iterate for text chunks, then read ``.response`` for usage, cost and model,
+and ``.tool_calls`` for the tools the model asked for (complete only once the stream ended)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 
 from ttt.response import AIResponse
+from ttt.tools import ToolCall
 
 __all__ = ["AsyncTextStream", "TextStream"]
 
@@ -22,6 +24,11 @@ class TextStream:
 
     def _done(self, response: AIResponse) -> None:
         self.response = response
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls of the finished stream ([] until it has finished, or when none)."""
+        return self.response.tool_calls if self.response is not None else []
 
     def __iter__(self) -> Iterator[str]:
         return self
@@ -46,6 +53,11 @@ class AsyncTextStream:
 
     def _done(self, response: AIResponse) -> None:
         self.response = response
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls of the finished stream ([] until it has finished, or when none)."""
+        return self.response.tool_calls if self.response is not None else []
 
     def __aiter__(self) -> AsyncIterator[str]:
         return self

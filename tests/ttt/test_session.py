@@ -91,3 +91,16 @@ def test_missing_file_error_names_the_file(tmp_path):
     path = tmp_path / "absent.json"
     with pytest.raises(ttt.SessionFileError, match=r"absent\.json"):
         ChatSession.load(path)
+
+
+def test_session_holds_one_call_options_and_attributes_write_through(calls):
+    opts = ttt.CallOptions(model="gpt", system="sys", mock_response="a")
+    session = ChatSession(options=opts)
+    assert session.options is opts and session.model == "gpt" and session.system == "sys"
+    session.mock_response = "b"
+    session.fallbacks = ["claude"]
+    assert session.options.mock_response == "b" and session.options.fallbacks == ("claude",)
+    assert session.ask("hi") == "b"
+    assert calls[0]["messages"][0] == {"role": "system", "content": "sys"}
+    with pytest.raises(TypeError):
+        ChatSession(options=opts, model="fast")

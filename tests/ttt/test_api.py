@@ -288,3 +288,11 @@ async def test_concurrent_aask(calls):
         *(ttt.aask(f"q{i}", model="mini", mock_response=f"a{i}") for i in range(3))
     )
     assert [str(a) for a in answers] == ["a0", "a1", "a2"]
+
+
+def test_unknown_keyword_is_a_type_error(calls):
+    with pytest.raises(TypeError, match="temprature"):
+        ttt.ask("hi", temprature=0.1, mock_response="x")
+    with pytest.raises(TypeError):
+        ttt.chat(bogus=1)
+    assert calls == []

@@ -130,3 +130,60 @@ async def test_rate_limiter_async_reserves_distinct_slots():
 def test_rate_limiter_rejects_negative_interval():
     with pytest.raises(ValueError):
         RateLimiter(-1)
+
+
+# ------------------------------------------------------------------ the attempt driver
+
+
+def run_attempts(p: RetryPolicy, targets, outcomes: dict):
+    """Drive ``p.attempts(targets)``; ``outcomes[target]`` lists the errors that target raises first."""
+    tried = []
+    for attempt in p.attempts(targets):
+        tried.append((attempt.target, attempt.number))
+        failures = outcomes.get(attempt.target, [])
+        if failures:
+            attempt.failed(failures.pop(0))
+            continue
+        return attempt.target, tried
+    raise AssertionError("attempts() ended without raising")
+
+
+def test_attempts_retry_each_target_then_fall_back():
+    t = FakeTime()
+    down = ServiceUnavailableError
+    outcomes = {"a": [down("1"), down("2"), down("3")], "b": [down("4")]}
+    winner, tried = run_attempts(policy(t, max_attempts=3), ["a", "b"], outcomes)
+    assert winner == "b"
+    assert tried == [("a", 1), ("a", 2), ("a", 3), ("b", 1), ("b", 2)]
+    assert t.sleeps == [1.0, 2.0, 1.0]  # backoff restarts per target; no wait before a fallback
+
+
+def test_attempts_raise_the_last_error_when_every_target_is_spent():
+    t = FakeTime()
+    outcomes = {"a": [ServiceUnavailableError("a")], "b": [RateLimitError("b")]}
+    with pytest.raises(RateLimitError, match="b"):
+        run_attempts(policy(t, max_attempts=1), ["a", "b"], outcomes)
+    assert t.sleeps == []
+
+
+def test_attempts_stop_at_a_non_retryable_error_without_falling_back():
+    t = FakeTime()
+    outcomes = {"a": [AuthenticationError("bad key")]}
+    with pytest.raises(AuthenticationError):
+        run_attempts(policy(t, max_attempts=3), ["a", "b"], outcomes)
+    assert t.sleeps == []
+
+
+async def test_aattempts_wait_with_async_sleep_only():
+    t = FakeTime()
+    slept_sync: list[float] = []
+    p = RetryPolicy(jitter=0.0, clock=t.clock, async_sleep=t.async_sleep, sleep=slept_sync.append)
+    failures = [ServiceUnavailableError("x")]
+    tried = []
+    async for attempt in p.aattempts(["only"]):
+        tried.append(attempt.number)
+        if failures:
+            attempt.failed(failures.pop(0))
+            continue
+        break
+    assert tried == [1, 2] and t.sleeps == [1.0] and slept_sync == []
