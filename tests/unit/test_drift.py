@@ -9,16 +9,10 @@ from typing import Any
 
 import pytest
 
-from llm_cassettes import cassette_format as cf
-from llm_cassettes.drift import (
-    EXIT_ERROR,
-    CassetteDrift,
-    Drift,
-    compare_cassettes,
-    compare_paths,
-    diff_command,
-    render,
-)
+from llm_cassettes import cassette as cf
+from llm_cassettes.cli.diff import EXIT_ERROR
+from llm_cassettes.cli.diff import main as diff_command
+from llm_cassettes.drift import CassetteDrift, Drift, compare_cassettes, compare_paths, render
 
 OPENAI_URL = "https://api.openai.com/v1/chat/completions"
 ANTHROPIC_URL = "https://api.anthropic.com/v1/messages"
@@ -80,23 +74,44 @@ def anthropic_sse(
     skip: tuple[str, ...] = (),
 ) -> bytes:
     events: list[tuple[str, dict[str, Any]]] = [
-        ("message_start", {"type": "message_start", "message": {
-            "id": message_id, "type": "message", "role": "assistant", "model": "claude-3-5-haiku-20241022",
-            "content": [], "stop_reason": None, "usage": {"input_tokens": 11, "output_tokens": 1}}}),
-        ("content_block_start", {"type": "content_block_start", "index": 0,
-                                 "content_block": {"type": "text", "text": ""}}),
+        (
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": message_id,
+                    "type": "message",
+                    "role": "assistant",
+                    "model": "claude-3-5-haiku-20241022",
+                    "content": [],
+                    "stop_reason": None,
+                    "usage": {"input_tokens": 11, "output_tokens": 1},
+                },
+            },
+        ),
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        ),
         ("ping", {"type": "ping"}),
     ]
     events += [
-        ("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                 "delta": {"type": "text_delta", "text": text}})
+        (
+            "content_block_delta",
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}},
+        )
         for text in deltas
     ]
     events += [
         ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        ("message_delta", {"type": "message_delta",
-                           "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-                           "usage": {"output_tokens": len(deltas) * 2}}),
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                "usage": {"output_tokens": len(deltas) * 2},
+            },
+        ),
         ("message_stop", {"type": "message_stop"}),
     ]
     return sse(events, skip)
@@ -112,9 +127,14 @@ def sse(events: list[tuple[str, dict[str, Any]]], skip: tuple[str, ...] = ()) ->
 
 def openai_sse(pieces: list[str]) -> bytes:
     def chunk(delta: dict[str, Any], finish: str | None = None, usage: Any = None) -> str:
-        body = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o",
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}] if usage is None else [],
-                "usage": usage}
+        body = {
+            "id": "chatcmpl-1",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-4o",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}] if usage is None else [],
+            "usage": usage,
+        }
         return f"data: {json.dumps(body)}\n\n"
 
     text = chunk({"role": "assistant", "content": ""})
@@ -143,8 +163,9 @@ def test_unread_headers_do_not_count() -> None:
 
 
 def test_openai_reworded() -> None:
-    new_body = openai_body("The answer is 4242.", id="chatcmpl-other", created=1760729999,
-                           system_fingerprint="fp_000")
+    new_body = openai_body(
+        "The answer is 4242.", id="chatcmpl-other", created=1760729999, system_fingerprint="fp_000"
+    )
     new_body["usage"]["completion_tokens"] = 7
     kind, reasons = classify(interaction(openai_body()), interaction(new_body))
     assert kind == "reworded"
@@ -208,8 +229,14 @@ def test_tool_call_instead_of_text_is_shape() -> None:
 
 def test_anthropic_tool_use_block_is_shape_but_its_input_is_content() -> None:
     def body(blocks: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"id": "msg_1", "type": "message", "role": "assistant", "content": blocks,
-                "stop_reason": "tool_use", "usage": {"input_tokens": 5, "output_tokens": 9}}
+        return {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "content": blocks,
+            "stop_reason": "tool_use",
+            "usage": {"input_tokens": 5, "output_tokens": 9},
+        }
 
     text = {"type": "text", "text": "Let me look."}
     tool = {"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {"query": "x"}}

@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from llm_cassettes import matching, player, transport
-from llm_cassettes.cassette_format import Cassette, Interaction, RecordedRequest, RecordedResponse
-from llm_cassettes.player import CassetteMiss, CassettePlayer
-from llm_cassettes.transport import intercept
+from llm_cassettes.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse
+from llm_cassettes.engine import matching, player, transport
+from llm_cassettes.engine.player import CassetteMiss, CassettePlayer
+from llm_cassettes.engine.transport import intercept
 
 URI = "https://api.openai.com/v1/chat/completions"
 SIZE = 10_000

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llm_cassettes.cassette_format import (
+from llm_cassettes.cassette import (
     Cassette,
     Fault,
     Interaction,
@@ -20,18 +20,17 @@ from llm_cassettes.cassette_format import (
     dumps,
     parse,
 )
-from llm_cassettes.scrub import (
-    _ALL_GATES,
-    _NAMED_PATTERNS,
+from llm_cassettes.cli.scan import main as scan_command
+from llm_cassettes.secrets import (
     DEFAULT_SECRET_PATTERNS,
     REDACTED,
     SECRET_HEADERS,
-    _matcher,
-    scan_command,
     scan_paths,
     scan_text,
     scrub_cassette,
 )
+from llm_cassettes.secrets.matcher import _ALL_GATES, _matcher
+from llm_cassettes.secrets.patterns import _NAMED_PATTERNS
 
 # Fake credentials in the real shapes (built by concatenation so this file is not itself a finding).
 OPENAI_KEY = "sk-" + "proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9"

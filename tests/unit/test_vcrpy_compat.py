@@ -9,9 +9,11 @@ from vcr.request import Request as VcrRequest
 from vcr.serialize import deserialize, serialize
 from vcr.serializers import yamlserializer
 
-from llm_cassettes.cassette_format import dumps, load, parse
-from llm_cassettes.matching import RequestIndex, request_key
-from llm_cassettes.vcrpy_compat import convert_command, from_vcrpy_text, to_vcrpy_text
+from llm_cassettes.cassette import dumps, load, parse
+from llm_cassettes.cassette.vcrpy import to_vcrpy_text
+from llm_cassettes.cli.convert import from_vcrpy_text
+from llm_cassettes.cli.convert import main as convert_command
+from llm_cassettes.engine.matching import RequestIndex, request_key
 
 URI = "https://api.openai.com/v1/chat/completions"
 REQUEST = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "What is 2+2?"}]}
