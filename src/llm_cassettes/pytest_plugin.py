@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,8 @@ from .engine.transport import intercept
 from .errors import CassetteError, CassetteMiss, ModeError
 from .modes import Action, Mode, action_for_test, decide_mode
 from .providers import key_variables
-from .recording.outcome import Outcome, Result, summary
-from .recording.save import save
+from .recording.outcome import Outcome, summary
+from .recording.save import finish
 from .recording.spec import TestSpec
 from .recording.state import RunState
 from .settings import Settings
@@ -40,10 +39,6 @@ MARKER = "llm"
 PLACEHOLDER_KEY = "llm-cassettes-placeholder"
 # user_properties key carrying a test's cassette outcome from xdist workers to the controller.
 OUTCOME_PROPERTY = "llm_cassettes"
-
-
-class UnusedInteractionsWarning(UserWarning):
-    """A replayed cassette holds recordings the test never requested."""
 
 
 _STATE = pytest.StashKey[RunState]()
@@ -283,7 +278,9 @@ def llm_cassette(
     else:
         with intercept(player):
             yield player
-    item.stash[_OUTCOME] = _finish(item, state, spec, player, action)
+    call = item.stash.get(_CALL_REPORT, None)
+    passed = call is not None and call.passed and not player.misses
+    item.stash[_OUTCOME] = finish(item.nodeid, state, spec, player, action, passed=passed)
 
 
 @pytest.fixture
@@ -318,52 +315,6 @@ def _prepare_environment(
         for name in key_variables():
             if not os.environ.get(name):
                 monkeypatch.setenv(name, PLACEHOLDER_KEY)
-
-
-def _finish(
-    item: pytest.Item, state: RunState, spec: TestSpec, player: CassettePlayer, action: Action
-) -> Outcome:
-    call = item.stash.get(_CALL_REPORT, None)
-    passed = call is not None and call.passed and not player.misses
-    outcome = Outcome(
-        test=item.nodeid,
-        cassette=str(spec.relative_path()),
-        action=action.value,
-        mode=state.mode.value,
-        scenario=spec.scenario.name,
-        result=Result.REPLAYED,
-    )
-    if action is Action.REPLAY:
-        if state.mode is Mode.RECORD_SYNTHETIC:
-            outcome.result = Result.KEPT_RECORDED
-        elif state.mode is not Mode.REPLAY and not spec.scenario.real_api_can_produce:
-            outcome.result = Result.KEPT_SYNTHETIC
-        unused = player.unused() if passed else []
-        if unused:
-            message = (
-                f"{spec.relative_path()}: interactions {unused} were recorded but not requested by "
-                f"{item.nodeid}; re-record with `{spec.record_command()}` if the test changed"
-            )
-            if state.strict_unused:
-                pytest.fail(message, pytrace=False)
-            warnings.warn(UnusedInteractionsWarning(message), stacklevel=1)
-        return outcome
-    if not passed:
-        outcome.result = Result.NOT_SAVED
-        return outcome
-    try:
-        saved = save(
-            spec,
-            player,
-            state.mode,
-            check=state.check,
-            secret_patterns=state.settings.secret_patterns,
-            headers=state.header_rules,
-        )
-    except CassetteError as exc:  # e.g. a read-only cassette directory: say which and how to fix it
-        pytest.fail(f"recording not saved: {exc}", pytrace=False)
-    outcome.result, outcome.drift, outcome.drift_level = saved
-    return outcome
 
 
 @pytest.hookimpl(wrapper=True)

@@ -1,23 +1,33 @@
-"""How a passing test's recording becomes a cassette: host rewrite, provenance, scrubbing, atomic write."""
+"""What becomes of a finished test's cassette; how a passing recording becomes one (host rewrite,
+provenance, scrubbing, atomic write)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple
+
+import pytest
 
 from ..cassette import Cassette, Interaction, dumps, same_content
 from ..cassette.persist import write_atomic
 from ..drift import compare_cassettes, render
 from ..engine.player import CassettePlayer
-from ..modes import Mode
+from ..errors import CassetteError
+from ..modes import Action, Mode
 from ..providers import provider_uri
 from ..secrets import HeaderRules, scrub_cassette
-from .outcome import Result
+from .outcome import Outcome, Result
 from .spec import TestSpec
+from .state import RunState
 
 _NO_HEADER_RULES = HeaderRules()
+
+
+class UnusedInteractionsWarning(UserWarning):
+    """A replayed cassette holds recordings the test never requested."""
 
 
 class Saved(NamedTuple):
@@ -92,3 +102,48 @@ def save(
         drift = compare_cassettes(previous, cassette, name=str(spec.relative_path()))
         return Saved(Result.WRITTEN, render([drift]), int(drift.drift))
     return Saved(Result.WRITTEN)
+
+
+def finish(
+    test_id: str, state: RunState, spec: TestSpec, player: CassettePlayer, action: Action, *, passed: bool
+) -> Outcome:
+    """What becomes of a finished test's cassette: kept, replayed (unused recordings?), saved or not."""
+    outcome = Outcome(
+        test=test_id,
+        cassette=str(spec.relative_path()),
+        action=action.value,
+        mode=state.mode.value,
+        scenario=spec.scenario.name,
+        result=Result.REPLAYED,
+    )
+    if action is Action.REPLAY:
+        if state.mode is Mode.RECORD_SYNTHETIC:
+            outcome.result = Result.KEPT_RECORDED
+        elif state.mode is not Mode.REPLAY and not spec.scenario.real_api_can_produce:
+            outcome.result = Result.KEPT_SYNTHETIC
+        unused = player.unused() if passed else []
+        if unused:
+            message = (
+                f"{spec.relative_path()}: interactions {unused} were recorded but not requested by "
+                f"{test_id}; re-record with `{spec.record_command()}` if the test changed"
+            )
+            if state.strict_unused:
+                pytest.fail(message, pytrace=False)
+            warnings.warn(UnusedInteractionsWarning(message), stacklevel=1)
+        return outcome
+    if not passed:
+        outcome.result = Result.NOT_SAVED
+        return outcome
+    try:
+        saved = save(
+            spec,
+            player,
+            state.mode,
+            check=state.check,
+            secret_patterns=state.settings.secret_patterns,
+            headers=state.header_rules,
+        )
+    except CassetteError as exc:  # e.g. a read-only cassette directory: say which and how to fix it
+        pytest.fail(f"recording not saved: {exc}", pytrace=False)
+    outcome.result, outcome.drift, outcome.drift_level = saved
+    return outcome
