@@ -57,11 +57,11 @@ import openai
 import vcr
 import yaml
 
-from llm_cassettes import cassette_format
-from llm_cassettes.cassette_format import Cassette, Interaction, RecordedRequest, RecordedResponse
-from llm_cassettes.player import CassettePlayer
-from llm_cassettes.transport import intercept
-from llm_cassettes.vcrpy_compat import to_vcrpy_text
+from llm_cassettes import cassette as cassette_format
+from llm_cassettes.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, parse_cache
+from llm_cassettes.cassette.vcrpy import to_vcrpy_text
+from llm_cassettes.engine.player import CassettePlayer
+from llm_cassettes.engine.transport import intercept
 
 MODEL = "openai/gpt-4o-mini"
 API_BASE = "https://api.openai.com/v1"
@@ -379,11 +379,11 @@ def measure_size(
 
     # Load times (outside the per-call figures). Ours: read + parse + validate, then the index.
     # The first load parses the YAML (cold); later loads of the same text hit the parsed-document
-    # cache that large cassettes keep (see cassette_format.CACHE_MIN_BYTES), in a fresh cache dir.
+    # cache that large cassettes keep (see parse_cache.CACHE_MIN_BYTES), in a fresh cache dir.
     reps = 3 if size <= 1000 else 2
     cold_t, parse_t, total_t = [], [], []
     with tempfile.TemporaryDirectory(prefix="bench-cache-") as cache_dir:
-        os.environ[cassette_format.CACHE_DIR_ENV] = cache_dir
+        os.environ[parse_cache.CACHE_DIR_ENV] = cache_dir
         t0 = time.perf_counter()
         cassette_format.load(ours_path)
         cold_t.append(time.perf_counter() - t0)
@@ -395,7 +395,7 @@ def measure_size(
             t2 = time.perf_counter()
             parse_t.append(t1 - t0)
             total_t.append(t2 - t0)
-        del os.environ[cassette_format.CACHE_DIR_ENV]
+        del os.environ[parse_cache.CACHE_DIR_ENV]
     result.load_ours_parse = statistics.median(parse_t)
     result.load_ours = statistics.median(total_t)
     result.load_ours_cold = cold_t[0]

@@ -2,7 +2,7 @@
 
 import sys
 
-from llm_cassettes.generate import generate_command
+from llm_cassettes.cli.generate import main as generate_command
 
 if __name__ == "__main__":
     sys.exit(generate_command(sys.argv[1:]))

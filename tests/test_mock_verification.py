@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from llm_cassettes.cassette_format import load
-from llm_cassettes.generate import generate_command
+from llm_cassettes.cassette import load
+from llm_cassettes.cli.generate import main as generate_command
 from llm_cassettes.modes import Mode, decide_mode
-from llm_cassettes.recording import cassette_path
-from llm_cassettes.scrub import scan_paths
+from llm_cassettes.recording.spec import cassette_path
+from llm_cassettes.secrets import scan_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 CASSETTES = ROOT / "cassettes"
@@ -40,7 +40,7 @@ def integration_tests() -> list[pytest.Item]:
 
 
 def test_default_run_is_in_replay_mode(pytestconfig):
-    from llm_cassettes.plugin import _STATE
+    from llm_cassettes.pytest_plugin import _STATE
 
     if os.environ.get("REAL_API_TESTS") or pytestconfig.getoption("--real-api"):
         pytest.skip("this run records on purpose")

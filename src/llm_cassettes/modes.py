@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 
+from .errors import ModeError
+
 REAL_API_ENV = "REAL_API_TESTS"
 _TRUE = frozenset({"1", "true", "yes", "on", "all"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
@@ -25,10 +27,6 @@ class Mode(enum.Enum):
 class Action(enum.Enum):
     REPLAY = "replay"
     RECORD = "record"
-
-
-class ModeError(ValueError):
-    """A mode setting that cannot be understood (e.g. a typo in REAL_API_TESTS)."""
 
 
 def decide_mode(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from llm_cassettes.emulator import Emulator
+from llm_cassettes.synthetic.emulator import Emulator
 
 # provider -> (litellm model, env var holding the api_base)
 MODELS = {

@@ -9,7 +9,7 @@ import litellm
 import pytest
 from litellm.exceptions import MidStreamFallbackError
 
-from llm_cassettes.emulator import Emulator
+from llm_cassettes.synthetic.emulator import Emulator
 
 Kwargs = Callable[..., dict[str, Any]]
 PROVIDERS = ("openai", "anthropic", "openrouter")

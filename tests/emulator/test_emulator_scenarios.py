@@ -13,8 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from llm_cassettes import responder
-from llm_cassettes.scenarios import BUILTIN, Scenario, ScenarioError, Step, get_scenario, load_scenario_file
+from llm_cassettes.synthetic import responder
+from llm_cassettes.synthetic.scenarios import (
+    BUILTIN,
+    Scenario,
+    ScenarioError,
+    Step,
+    get_scenario,
+    load_scenario_file,
+)
 
 REQUIRED = {
     "success",
@@ -147,7 +154,8 @@ def test_responder_usage_and_max_tokens() -> None:
 
 def test_serve_prints_env_and_stops_on_ctrl_c() -> None:
     code = (
-        "import sys; from llm_cassettes.emulator import serve; sys.exit(serve(['--scenario', 'auth_error']))"
+        "import sys; from llm_cassettes.cli.serve import main as serve; "
+        "sys.exit(serve(['--scenario', 'auth_error']))"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code],
@@ -177,7 +185,7 @@ def test_serve_prints_env_and_stops_on_ctrl_c() -> None:
 
 
 def test_serve_rejects_unknown_scenario(capsys: pytest.CaptureFixture[str]) -> None:
-    from llm_cassettes.emulator import serve
+    from llm_cassettes.cli.serve import main as serve
 
     assert serve(["serve", "--scenario", "nope"]) == 2
     assert "known scenarios" in capsys.readouterr().err

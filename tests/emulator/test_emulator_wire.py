@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from llm_cassettes import wire
-from llm_cassettes.emulator import Emulator
-from llm_cassettes.wire import anthropic, openai, openrouter
+from llm_cassettes.synthetic import wire
+from llm_cassettes.synthetic.emulator import Emulator
+from llm_cassettes.synthetic.wire import anthropic, openai, openrouter
 
 PATHS = {name: module.PATH for name, module in wire.PROVIDERS.items()}
 BODIES = {

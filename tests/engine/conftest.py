@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_cassettes.emulator import Emulator
+from llm_cassettes.synthetic.emulator import Emulator
 
 
 @pytest.fixture(scope="session", autouse=True)

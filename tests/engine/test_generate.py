@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llm_cassettes.cassette_format import dumps, load
+from llm_cassettes.cassette import dumps, load
 
 from .conftest import record_against_emulator
 
@@ -77,12 +77,14 @@ def test_generator_keeps_recorded_cassettes_unless_forced(project, monkeypatch):
 
 
 def test_unknown_scenario_is_a_usage_error_listing_known_ones(project):
-    project.makepyfile(test_bad="""
+    project.makepyfile(
+        test_bad="""
 import pytest
 @pytest.mark.llm(scenario="rate_limitt")
 def test_x():
     pass
-""")
+"""
+    )
     result = project.runpytest()
     assert "unknown scenario 'rate_limitt'" in result.stdout.str() + result.stderr.str()
     assert "rate_limit_then_success" in result.stdout.str() + result.stderr.str()

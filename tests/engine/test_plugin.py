@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_cassettes.cassette_format import load
+from llm_cassettes.cassette import load
 
 from .conftest import PLANTED_KEYS, record_against_emulator
 

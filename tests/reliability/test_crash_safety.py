@@ -22,16 +22,17 @@ from pathlib import Path
 
 import pytest
 
-from llm_cassettes import inventory, persist
-from llm_cassettes.cassette_format import (
+from llm_cassettes.cassette import (
     Cassette,
     Interaction,
     RecordedRequest,
     RecordedResponse,
     dumps,
     load,
+    persist,
 )
-from llm_cassettes.emulator import Emulator
+from llm_cassettes.cli import _inventory as inventory
+from llm_cassettes.synthetic.emulator import Emulator
 
 from .projects import PLANTED_KEYS, make_project, project_env, pytest_argv
 

@@ -21,7 +21,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from llm_cassettes.cassette_format import (
+from llm_cassettes.cassette import (
     Cassette,
     CassetteError,
     Fault,
@@ -33,7 +33,7 @@ from llm_cassettes.cassette_format import (
     parse,
     to_document,
 )
-from llm_cassettes.matching import RequestIndex
+from llm_cassettes.engine.matching import RequestIndex
 
 PATH = "cassettes/test_mod/test_fuzzed[case-1].yaml"
 FUZZ = settings(

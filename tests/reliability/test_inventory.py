@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from llm_cassettes import cli, persist
-from llm_cassettes.cassette_format import Cassette, Interaction, RecordedRequest, RecordedResponse, dumps
+from llm_cassettes import cli
+from llm_cassettes.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, dumps, persist
 
 from .projects import make_project
 

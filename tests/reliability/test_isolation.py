@@ -15,8 +15,8 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from llm_cassettes.cassette_format import Cassette, Interaction, RecordedRequest, RecordedResponse, dumps
-from llm_cassettes.emulator import Emulator
+from llm_cassettes.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, dumps
+from llm_cassettes.synthetic.emulator import Emulator
 
 from .projects import make_project, run_project
 

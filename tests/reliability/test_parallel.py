@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from llm_cassettes.cassette_format import load
-from llm_cassettes.emulator import Emulator
+from llm_cassettes.cassette import load
+from llm_cassettes.synthetic.emulator import Emulator
 
 from .projects import PLANTED_KEYS, cassettes_under, make_project, run_project
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import pytest
 
-from llm_cassettes import scrub
-from llm_cassettes.cassette_format import load, parse
-from llm_cassettes.emulator import Emulator
-from llm_cassettes.wire import anthropic, openai
+from llm_cassettes.cassette import load, parse
+from llm_cassettes.cli.scan import main as scan_command
+from llm_cassettes.secrets import scan_paths, scan_text
+from llm_cassettes.synthetic.emulator import Emulator
+from llm_cassettes.synthetic.wire import anthropic, openai
 
 from .projects import PLANTED_KEYS, make_project, run_project
 
@@ -112,7 +113,7 @@ def test_recording_writes_no_planted_secret_anywhere(tmp_path) -> None:
     for value in [*PLANTED.values(), *EMULATOR_SENDS]:
         assert value not in result.stdout + result.stderr
     # The scrubbed file is clean by the scanner's standard too, custom pattern included.
-    assert scrub.scan_paths([project / "cassettes"], [CUSTOM_PATTERN]) == []
+    assert scan_paths([project / "cassettes"], [CUSTOM_PATTERN]) == []
     # Scrubbing keeps the shape a reader needs: the cookie name, the fact a header was sent.
     text = cassette_path.read_text()
     assert "__cf_bm=REDACTED" in text and "openai-organization: REDACTED" in text
@@ -187,7 +188,7 @@ def _planted(slot: str, value: str) -> str:
 def test_hand_written_template_is_clean_and_valid() -> None:
     text = TEMPLATE.format(**SLOTS)
     parse(text, "template.yaml")
-    assert scrub.scan_text(text, "template.yaml") == []
+    assert scan_text(text, "template.yaml") == []
 
 
 @pytest.mark.parametrize("kind", sorted(HAND_PLANTS))
@@ -196,16 +197,16 @@ def test_scanner_flags_a_secret_planted_by_hand(kind: str) -> None:
     text = _planted(slot, value)
     parse(text, "planted.yaml")  # still a valid cassette: the scan must not rely on it being broken
     line = next(n for n, row in enumerate(text.splitlines(), 1) if value.strip().strip("'?") in row)
-    findings = scrub.scan_text(text, "planted.yaml")
+    findings = scan_text(text, "planted.yaml")
     assert [f.line for f in findings] == [line], (kind, findings)
 
 
 def test_custom_pattern_is_flagged_by_scan_and_its_cli(tmp_path, capsys) -> None:
     text = _planted("content", f"'ticket {PLANTED['PLANT_CUSTOM']}'")
-    assert scrub.scan_text(text, "c.yaml") == []  # not a secret by default...
-    findings = scrub.scan_text(text, "c.yaml", [CUSTOM_PATTERN])
+    assert scan_text(text, "c.yaml") == []  # not a secret by default...
+    findings = scan_text(text, "c.yaml", [CUSTOM_PATTERN])
     assert [f.kind for f in findings] == ["custom-pattern"]  # ...but by the user's rule
     (tmp_path / "c.yaml").write_text(text)
-    assert scrub.scan_command([str(tmp_path), "--pattern", CUSTOM_PATTERN]) == 1
+    assert scan_command([str(tmp_path), "--pattern", CUSTOM_PATTERN]) == 1
     assert "custom-pattern" in capsys.readouterr().out
-    assert scrub.scan_command([str(tmp_path)]) == 0
+    assert scan_command([str(tmp_path)]) == 0

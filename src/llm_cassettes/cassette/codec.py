@@ -1,0 +1,105 @@
+"""How a cassette stores bodies and headers so that a review can read them and replay gets the exact bytes.
+
+Bodies are stored decoded: ``{json: ..., style: indent2}`` for JSON (``style`` names the exact
+serialisation, so replay sends the provider's original bytes), ``{sse: "data: ...\\n\\n"}`` for event
+streams, ``{text: ...}`` for other text and ``{base64: ...}`` for anything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from typing import Any
+
+# --------------------------------------------------------------------------------------------- bodies
+
+# JSON serialisations seen from providers and HTTP clients, tried in order when storing a body.
+_JSON_STYLES: dict[str, dict[str, Any]] = {
+    "compact": {"separators": (",", ":"), "ensure_ascii": False},
+    "spaced": {"ensure_ascii": False},
+    "indent2": {"indent": 2, "ensure_ascii": False},
+    "indent4": {"indent": 4, "ensure_ascii": False},
+    "compact-ascii": {"separators": (",", ":")},
+    "spaced-ascii": {},
+    "indent2-ascii": {"indent": 2},
+}
+
+
+def _dump_json(value: Any, style: str) -> bytes:
+    base, _, newline = style.partition("+")
+    text = json.dumps(value, **_JSON_STYLES[base])
+    return (text + ("\n" if newline == "newline" else "")).encode("utf-8")
+
+
+def encode_body(raw: bytes, content_type: str = "") -> dict[str, Any]:
+    """Turn raw body bytes into the readable YAML form that reproduces them exactly."""
+    if not raw:
+        return {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(raw).decode("ascii")}
+    if "event-stream" in content_type:
+        return {"sse": text}
+    stripped = text.strip()
+    if stripped[:1] in ("{", "["):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+        if value is not None:
+            for base in _JSON_STYLES:
+                for style in (base, base + "+newline"):
+                    if _dump_json(value, style) == raw:
+                        return {"json": value, "style": style}
+    return {"text": text}
+
+
+def decode_body(doc: Mapping[str, Any]) -> bytes:
+    """The exact bytes a body document stands for (inverse of :func:`encode_body`)."""
+    if not doc:
+        return b""
+    if "json" in doc:
+        return _dump_json(doc["json"], doc.get("style") or "compact")
+    if "sse" in doc:
+        return str(doc["sse"]).encode("utf-8")
+    if "text" in doc:
+        return str(doc["text"]).encode("utf-8")
+    if "base64" in doc:
+        return base64.b64decode(doc["base64"], validate=True)
+    raise ValueError(f"unknown body form {sorted(doc)}; expected one of json, sse, text, base64")
+
+
+# ------------------------------------------------------------------------------------------- headers
+
+Headers = list[tuple[str, str]]
+
+
+def headers_to_doc(headers: Headers) -> dict[str, str | list[str]]:
+    """Headers as a readable mapping; repeated headers (set-cookie) become lists."""
+    doc: dict[str, str | list[str]] = {}
+    for name, value in headers:
+        key = name.lower()
+        if key in doc:
+            previous = doc[key]
+            doc[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            doc[key] = value
+    return doc
+
+
+def headers_from_doc(doc: Mapping[str, Any]) -> Headers:
+    pairs: Headers = []
+    for name, value in doc.items():
+        values = value if isinstance(value, list) else [value]
+        pairs.extend((str(name), str(v)) for v in values)
+    return pairs
+
+
+def header(headers: Headers, name: str, default: str = "") -> str:
+    name = name.lower()
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return default

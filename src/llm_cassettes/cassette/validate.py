@@ -1,0 +1,178 @@
+"""Validating a parsed cassette document and building the model from it.
+
+Every problem with a file is a :class:`CassetteError` that names the file, the field, what was expected
+and what to do, never an exception from deep inside a YAML or JSON library.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import reprlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import RERECORD_HINT, CassetteError
+from .codec import _JSON_STYLES, Headers, headers_from_doc
+from .model import Cassette, Fault, Interaction, RecordedRequest, RecordedResponse
+
+FORMAT_VERSION = 1
+ORIGINS = ("recorded", "synthetic")
+
+
+class _Shape:
+    """Validates one document level and reports problems with the path of the field."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str) -> CassetteError:
+        return CassetteError(
+            self.path,
+            f"{where}: {problem}",
+            "fix the file by hand or " + RERECORD_HINT,
+        )
+
+    def mapping(self, value: Any, where: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(where, f"expected a mapping, found {_kind(value)}")
+        return value
+
+    def field(self, doc: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+        if key not in doc:
+            raise self.fail(
+                where, f"missing required field {key!r} (found: {', '.join(map(str, doc)) or 'none'})"
+            )
+        value = doc[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+            expected = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+            raise self.fail(f"{where}.{key}", f"expected {expected}, found {_kind(value)}")
+        return value
+
+    def headers(self, doc: Mapping[str, Any], where: str) -> Headers:
+        raw = doc.get("headers") or {}
+        raw = self.mapping(raw, f"{where}.headers")
+        for name, value in raw.items():
+            values = value if isinstance(value, list) else [value]
+            if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
+                raise self.fail(
+                    f"{where}.headers.{name}", f"expected a string or list of strings, found {_kind(value)}"
+                )
+        return headers_from_doc(raw)
+
+    def body(self, doc: Mapping[str, Any], where: str) -> dict[str, Any]:
+        body = doc.get("body")
+        if body is None:
+            return {}
+        body = dict(self.mapping(body, f"{where}.body"))
+        forms = [k for k in ("json", "sse", "text", "base64") if k in body]
+        if len(forms) > 1:
+            raise self.fail(f"{where}.body", f"holds several body forms {forms}; keep exactly one")
+        if body and not forms:
+            raise self.fail(
+                f"{where}.body", f"unknown body form {sorted(map(str, body))}; use json, sse, text or base64"
+            )
+        for key in ("sse", "text", "base64"):
+            if key in body and not isinstance(body[key], str):
+                raise self.fail(f"{where}.body.{key}", f"expected text, found {_kind(body[key])}")
+        if "style" in body and body["style"] is not None:
+            base, _, extra = str(body["style"]).partition("+")
+            if base not in _JSON_STYLES or extra not in ("", "newline"):
+                raise self.fail(f"{where}.body.style", f"unknown JSON style {body['style']!r}")
+        if "base64" in body:
+            try:
+                base64.b64decode(body["base64"], validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise self.fail(f"{where}.body.base64", f"not valid base64 ({exc})") from None
+        return body
+
+
+# reprlib bounds the work: repr() of a huge (or deeply nested) hand-edited value would be built in full
+# only to be cut to 80 characters.
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
+_SHORT_REPR.maxlevel = 3
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    return f"{type(value).__name__} {_SHORT_REPR.repr(value)}"[:80]
+
+
+def from_document(doc: Any, path: str | Path | None = None) -> Cassette:
+    shape = _Shape(path)
+    if not isinstance(doc, Mapping) or "interactions" not in doc:
+        found = (
+            "an empty file"
+            if doc is None
+            else _kind(doc)
+            if not isinstance(doc, Mapping)
+            else (f"top-level keys {sorted(map(str, doc))}")
+        )
+        raise CassetteError(
+            path, f"not a cassette: expected top-level 'meta' and 'interactions', found {found}"
+        )
+    meta = dict(shape.mapping(doc.get("meta") or {}, "meta"))
+    version = meta.get("format")
+    if version != FORMAT_VERSION:
+        raise CassetteError(
+            path,
+            f"unsupported cassette format {version!r}; this llm-cassettes reads format {FORMAT_VERSION}",
+            "upgrade llm-cassettes, or " + RERECORD_HINT,
+        )
+    origin = meta.get("origin", "recorded")
+    if origin not in ORIGINS:
+        raise shape.fail("meta.origin", f"expected one of {', '.join(ORIGINS)}, found {_kind(origin)}")
+    raw_interactions = doc["interactions"]
+    if raw_interactions is None:
+        raw_interactions = []
+    if not isinstance(raw_interactions, list):
+        raise shape.fail("interactions", f"expected a list, found {_kind(raw_interactions)}")
+    interactions = [_interaction(shape, item, i) for i, item in enumerate(raw_interactions)]
+    return Cassette(meta=meta, interactions=interactions, path=Path(path) if path else None)
+
+
+def _interaction(shape: _Shape, item: Any, index: int) -> Interaction:
+    where = f"interactions[{index}]"
+    item = shape.mapping(item, where)
+    req_doc = shape.mapping(shape.field(item, "request", Mapping, where), f"{where}.request")
+    request = RecordedRequest(
+        method=shape.field(req_doc, "method", str, f"{where}.request").upper(),
+        uri=shape.field(req_doc, "uri", str, f"{where}.request"),
+        headers=shape.headers(req_doc, f"{where}.request"),
+        body_doc=shape.body(req_doc, f"{where}.request"),
+    )
+    response = None
+    if item.get("response") is not None:
+        resp_doc = shape.mapping(item["response"], f"{where}.response")
+        status = shape.mapping(
+            shape.field(resp_doc, "status", Mapping, f"{where}.response"), f"{where}.response.status"
+        )
+        code = shape.field(status, "code", int, f"{where}.response.status")
+        if not 100 <= code <= 599:
+            raise shape.fail(
+                f"{where}.response.status.code", f"expected an HTTP status 100-599, found {code}"
+            )
+        message = status.get("message") or ""
+        response = RecordedResponse(
+            status=code,
+            reason=str(message),
+            headers=shape.headers(resp_doc, f"{where}.response"),
+            body_doc=shape.body(resp_doc, f"{where}.response"),
+        )
+    fault = None
+    if item.get("fault") is not None:
+        fault_doc = item["fault"]
+        if isinstance(fault_doc, str):
+            fault = Fault(error=fault_doc)
+        else:
+            fault_doc = shape.mapping(fault_doc, f"{where}.fault")
+            fault = Fault(
+                error=shape.field(fault_doc, "error", str, f"{where}.fault"),
+                message=str(fault_doc.get("message") or ""),
+            )
+    if response is None and fault is None:
+        raise shape.fail(where, "has neither a 'response' nor a 'fault'; an interaction needs one of them")
+    return Interaction(request=request, response=response, fault=fault)

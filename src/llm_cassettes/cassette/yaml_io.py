@@ -1,0 +1,183 @@
+"""Reading and writing cassette YAML: safe loading (no aliases), readable dumping, and file loads.
+
+The C loader/dumper are an order of magnitude faster; both are "safe" (no arbitrary objects).
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import CassetteError
+from .codec import headers_to_doc
+from .model import Cassette, Interaction
+from .parse_cache import cache_file, cached_document, store_document
+from .validate import FORMAT_VERSION, from_document
+
+# The C loader/dumper are an order of magnitude faster; both are "safe" (no arbitrary objects).
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+# A YAML alias (``*name``) can only stand where a node starts: at the start of a line (after indentation
+# and block indicators ``- ? :``) or after a flow indicator ``[ { , :``. _may_hold_alias finds every such
+# ``*``, plus harmless look-alikes (a markdown "* item" line, "a, *b*"), with C-speed str.find: a cassette
+# without a look-alike loads with no extra work; otherwise the exact (slower) check runs, see
+# _NoAliasLoader. Line breaks are YAML's: \n, \r, NEL, LS and PS.
+_NODE_START_BEFORE = frozenset("[{,:?-\n\r\x85\u2028\u2029")
+
+
+def _may_hold_alias(text: str) -> bool:
+    find = text.find
+    i = find("*")
+    while i != -1:
+        j = i - 1
+        while j >= 0 and text[j] in " \t":
+            j -= 1
+        if j < 0 or text[j] in _NODE_START_BEFORE:
+            return True
+        i = find("*", i + 1)
+    return False
+
+
+class _AliasFound(yaml.YAMLError):
+    def __init__(self, mark: Any) -> None:
+        self.problem_mark = mark
+        self.problem = (
+            "uses a YAML alias (*name); a cassette needs no anchors or aliases, write the value out"
+        )
+        super().__init__(self.problem)
+
+
+class _NoAliasLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The safe loader, refusing any node reached twice (that is what an alias is).
+
+    Aliases let a few hundred bytes stand for gigabytes once expanded ("billion laughs"): loading
+    shares the objects, but JSON-encoding a body, matching or scrubbing walks them in full.
+    Only used when _may_hold_alias says so, because this costs one Python call per node.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _AliasFound(node.start_mark)
+        return super().construct_object(node, deep)
+
+
+# Parsing YAML builds every value in Python even with the C loader (seconds for a 10,000-interaction
+
+
+def parse(text: str, path: str | Path | None = None) -> Cassette:
+    """Parse and validate cassette text; every problem is a CassetteError naming ``path``."""
+    cache = cache_file(text)
+    doc = cached_document(cache)
+    # Loading allocates millions of small objects and no garbage: the cyclic collector would run
+    # hundreds of times for nothing (2-3x the load time of a large cassette).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if doc is None:
+            doc = _load_yaml(text, path)
+            store_document(cache, doc)
+        return from_document(doc, path)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_yaml(text: str, path: str | Path | None) -> Any:
+    loader = _NoAliasLoader if _may_hold_alias(text) else _Loader
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CassetteError(path, f"not valid YAML{where}: {problem}") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # bad dates/ints, absurd nesting
+        raise CassetteError(path, f"not valid YAML: {type(exc).__name__}: {exc}"[:300]) from None
+
+
+def load(path: str | Path) -> Cassette:
+    """Read and validate a cassette file."""
+    path = Path(path)
+    try:
+        # A FIFO or device named *.yaml would block read() forever; only regular files are cassettes.
+        if path.exists() and not path.is_file():
+            raise CassetteError(path, "not a regular file", "replace it with a cassette file")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CassetteError(path, "no such cassette") from None
+    except UnicodeDecodeError as exc:
+        raise CassetteError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise CassetteError(path, f"cannot be read: {exc.strerror or exc}") from None
+    return parse(text, path)
+
+
+# ------------------------------------------------------------------------------------------- dumping
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc, valid-type]
+    """Multi-line strings (SSE streams, code) as literal blocks, so diffs read line by line."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        # Shared request bodies would otherwise become &id001 anchors: unreadable in a review.
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def to_document(cassette: Cassette) -> dict[str, Any]:
+    meta = {"format": FORMAT_VERSION, **{k: v for k, v in cassette.meta.items() if k != "format"}}
+    return {"meta": meta, "interactions": [_interaction_doc(i) for i in cassette.interactions]}
+
+
+def _interaction_doc(interaction: Interaction) -> dict[str, Any]:
+    request = interaction.request
+    doc: dict[str, Any] = {
+        "request": {
+            "method": request.method,
+            "uri": request.uri,
+            "headers": headers_to_doc(request.headers),
+            "body": request.body_doc,
+        }
+    }
+    if interaction.response is not None:
+        response = interaction.response
+        doc["response"] = {
+            "status": {"code": response.status, "message": response.reason},
+            "headers": headers_to_doc(response.headers),
+            "body": response.body_doc,
+        }
+    if interaction.fault is not None:
+        doc["fault"] = {"error": interaction.fault.error, "message": interaction.fault.message}
+    return doc
+
+
+def dumps(cassette: Cassette) -> str:
+    return yaml.dump(
+        to_document(cassette),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=1_000_000,
+        default_flow_style=False,
+    )
+
+
+def same_content(a: Cassette, b: Cassette, ignore_meta: tuple[str, ...] = ("recorded_at", "litellm")) -> bool:
+    """True when two cassettes hold the same exchanges (provenance timestamps aside)."""
+    da, db = to_document(a), to_document(b)
+    for doc in (da, db):
+        for key in ignore_meta:
+            doc["meta"].pop(key, None)
+    return da == db

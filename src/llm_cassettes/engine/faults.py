@@ -1,0 +1,97 @@
+"""Transport faults: recorded from the exception a real transport raised, replayed as the same exception.
+
+Faults that HTTP cannot carry (a read timeout, a connection reset, a stream cut short) are stored on the
+interaction as ``fault: {error: ReadTimeout, message: ...}``. Replay raises the httpx (or httpx2)
+exception of that name, which is what the real transport raises, so litellm and the client under test
+map it exactly as they would in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from functools import cache
+from types import ModuleType
+from typing import Any, NoReturn
+
+from ..cassette import Fault
+
+# httpx exception classes a transport raises; all exist in httpx and httpx2.
+TRANSPORT_ERRORS = (
+    "ReadTimeout",
+    "ConnectTimeout",
+    "WriteTimeout",
+    "PoolTimeout",
+    "ConnectError",
+    "ReadError",
+    "WriteError",
+    "RemoteProtocolError",
+    "LocalProtocolError",
+    "ProxyError",
+    "NetworkError",
+    "TimeoutException",
+    "TransportError",
+)
+
+# Exceptions from layers below httpx (aiohttp, sockets) and the httpx class that stands for them.
+_FOREIGN = {
+    "TimeoutError": "ReadTimeout",
+    "ServerTimeoutError": "ReadTimeout",
+    "ConnectionTimeoutError": "ConnectTimeout",
+    "SocketTimeoutError": "ReadTimeout",
+    "ServerDisconnectedError": "RemoteProtocolError",
+    "ClientPayloadError": "RemoteProtocolError",
+    "IncompleteRead": "RemoteProtocolError",
+    "ConnectionResetError": "ReadError",
+    "BrokenPipeError": "WriteError",
+    "ClientConnectorError": "ConnectError",
+    "ConnectionRefusedError": "ConnectError",
+    "ClientOSError": "ReadError",
+}
+
+
+def fault_from_exception(exc: BaseException) -> Fault:
+    """The fault to store for an exception raised while talking to the server."""
+    for cls in type(exc).__mro__:
+        if cls.__name__ in TRANSPORT_ERRORS:
+            return Fault(cls.__name__, str(exc))
+        if cls.__name__ in _FOREIGN:
+            return Fault(_FOREIGN[cls.__name__], str(exc) or cls.__name__)
+    return Fault("TransportError", f"{type(exc).__name__}: {exc}")
+
+
+def is_known(error: str) -> bool:
+    return error in TRANSPORT_ERRORS
+
+
+def exception_for(fault: Fault, module: ModuleType, request: Any) -> Exception:
+    """The exception the real transport raises for ``fault``, from the client's own httpx module."""
+    cls = getattr(module, fault.error if is_known(fault.error) else "TransportError")
+    return cls(fault.message or fault.error, request=request)
+
+
+def raise_fault(fault: Fault, module: ModuleType, request: Any) -> NoReturn:
+    raise exception_for(fault, module, request)
+
+
+@cache
+def interrupted_stream_class(module: ModuleType) -> type:
+    """A byte stream (sync and async) that delivers a partial body, then fails like the real connection."""
+
+    class InterruptedStream(module.SyncByteStream, module.AsyncByteStream):  # type: ignore[name-defined, misc]
+        def __init__(self, partial: bytes, fault: Fault, request: Any) -> None:
+            self._partial = partial
+            self._fault = fault
+            self._request = request
+
+        def __iter__(self) -> Iterator[bytes]:
+            if self._partial:
+                yield self._partial
+            raise_fault(self._fault, module, self._request)
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            if self._partial:
+                yield self._partial
+            raise_fault(self._fault, module, self._request)
+
+    InterruptedStream.__qualname__ = f"InterruptedStream[{module.__name__}]"
+    return InterruptedStream

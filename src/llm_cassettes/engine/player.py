@@ -1,0 +1,152 @@
+"""The cassette in use by one test: answers requests from it, records new exchanges, explains misses."""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..cassette import Cassette, Interaction, RecordedRequest
+from ..errors import CassetteMiss
+from .matching import DEFAULT_RULES, MatchRules, NearestMatch, RequestIndex, nearest, parse_json, request_key
+
+
+class MissReason(enum.StrEnum):
+    """Why replay had no answer for a request."""
+
+    NO_CASSETTE = "no cassette"
+    NO_MATCH = "no match"
+    EXHAUSTED = "exhausted"
+
+
+@dataclass
+class Miss:
+    method: str
+    uri: str
+    body_json: Any
+    body: bytes
+    reason: MissReason
+    recorded_count: int = 0
+    nearest: NearestMatch | None = None
+
+
+@dataclass
+class RateGate:
+    """Minimum spacing between real requests, shared by all tests of a process (record mode only)."""
+
+    delay: float = 0.0
+    last: float = field(default=-1e9)
+
+    def wait_time(self) -> float:
+        return max(0.0, self.last + self.delay - time.monotonic()) if self.delay > 0 else 0.0
+
+    def mark(self) -> None:
+        self.last = time.monotonic()
+
+
+class CassettePlayer:
+    """Replay (``recording=False``) or record (``recording=True``) the exchanges of one test."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        recording: bool,
+        cassette: Cassette | None,
+        test_id: str = "",
+        rerecord_command: str = "",
+        rate_gate: RateGate | None = None,
+        rules: MatchRules = DEFAULT_RULES,
+    ) -> None:
+        self.path = path
+        self.recording = recording
+        self.cassette = cassette
+        self.test_id = test_id
+        self.rerecord_command = rerecord_command
+        self.rate_gate = rate_gate or RateGate()
+        self.rules = rules
+        self.index = (
+            RequestIndex(cassette.interactions, rules) if cassette is not None and not recording else None
+        )
+        self.recorded: list[Interaction] = []
+        self.requests: list[RecordedRequest] = []  # everything the test sent, in order, for assertions
+        self.misses: list[Miss] = []
+        self.played = 0
+
+    # ------------------------------------------------------------------ replay
+
+    def lookup(self, method: str, uri: str, body: bytes) -> Interaction | None:
+        """The recorded answer; None means "send it for real" (record mode only)."""
+        body_json = parse_json(body)
+        body_doc = {"json": body_json} if body_json is not None else {"text": body.decode("utf-8", "replace")}
+        self.requests.append(RecordedRequest(method.upper(), uri, [], body_doc if body else {}))
+        if self.recording:
+            return None
+        if self.index is None:
+            self._miss(Miss(method, uri, body_json, body, MissReason.NO_CASSETTE))
+        key = request_key(method, uri, body_json, body, self.rules)
+        position = self.index.take(key)
+        if position is None:
+            recorded = self.index.recorded_count(key)
+            reason = MissReason.EXHAUSTED if recorded else MissReason.NO_MATCH
+            self._miss(Miss(method, uri, body_json, body, reason, recorded_count=recorded))
+        self.played += 1
+        return self.index.interactions[position]
+
+    def _miss(self, miss: Miss) -> None:
+        self.misses.append(miss)
+        raise CassetteMiss(self._headline(miss))
+
+    def unused(self) -> list[int]:
+        return self.index.unused() if self.index is not None else []
+
+    # ------------------------------------------------------------------ record
+
+    def record(self, interaction: Interaction) -> None:
+        self.recorded.append(interaction)
+
+    # ------------------------------------------------------------------ reporting
+
+    def _headline(self, miss: Miss) -> str:
+        target = f"{miss.method} {miss.uri}"
+        if miss.reason is MissReason.NO_CASSETTE:
+            return f"no cassette at {self.path} for {target}"
+        if miss.reason is MissReason.EXHAUSTED:
+            return (
+                f"{target} was recorded {miss.recorded_count} time(s) in {self.path} "
+                "and is now requested once more"
+            )
+        return f"no recorded request in {self.path} matches {target}"
+
+    def miss_report(self) -> str:
+        """What a user needs to fix a replay miss: which request, the closest recording, how to record it."""
+        if not self.misses:
+            return ""
+        miss = self.misses[0]
+        lines = [
+            f"llm-cassettes: {self._headline(miss)}",
+            f"  test:     {self.test_id}",
+            f"  cassette: {self.path}",
+        ]
+        if miss.reason is MissReason.NO_MATCH and self.cassette is not None:
+            found = nearest(
+                miss.method, miss.uri, miss.body_json, self.cassette.interactions, miss.body, self.rules
+            )
+            if found is not None:
+                lines.append(
+                    f"  nearest recorded request: interactions[{found.position}] "
+                    f"{found.interaction.request.method} {found.interaction.request.uri}"
+                )
+                lines.append("  fields that differ (recorded -> requested):")
+                lines += [f"    - {diff.render()}" for diff in found.diffs[:12]]
+                if len(found.diffs) > 12:
+                    lines.append(f"    ... and {len(found.diffs) - 12} more")
+        elif miss.reason is MissReason.NO_CASSETTE:
+            lines.append("  the test made an LLM request but nothing was ever recorded for it")
+        if len(self.misses) > 1:
+            lines.append(f"  ({len(self.misses) - 1} more unmatched request(s) in this test)")
+        if self.rerecord_command:
+            lines.append(f"  to record it: {self.rerecord_command}")
+        return "\n".join(lines)

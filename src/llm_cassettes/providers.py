@@ -1,0 +1,117 @@
+"""The providers this package knows: data only, and the one rule that maps a URL to a provider.
+
+Every other room asks here: the engine (which origin a loopback stand-in replaces), the recorder (which
+key a test needs), the inventory (which provider a cassette talks to) and the wire formats (where each
+provider's API lives). Nothing here knows a wire format or a cassette.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One LLM provider's public API, as clients find it."""
+
+    name: str
+    origin: str  # scheme://host of the real API
+    path: str  # the chat endpoint's path
+    key_env: str  # the API key variable (litellm, ttt and the official SDKs agree on it)
+    base_env: str  # litellm's (and ttt's) base-URL variable
+    sdk_base_env: str | None  # the official SDK's base-URL variable, where there is one
+    base_suffix: str  # appended to a server URL to make the base clients expect (they add the rest)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.origin).netloc
+
+    def base_url(self, server_url: str) -> str:
+        """The API base a client needs so that its requests to ``server_url`` land on ``path``."""
+        return server_url + self.base_suffix
+
+
+OPENAI = Provider(
+    "openai",
+    "https://api.openai.com",
+    "/v1/chat/completions",
+    "OPENAI_API_KEY",
+    "OPENAI_API_BASE",
+    "OPENAI_BASE_URL",
+    "/v1",
+)
+ANTHROPIC = Provider(
+    "anthropic",
+    "https://api.anthropic.com",
+    "/v1/messages",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_API_BASE",
+    "ANTHROPIC_BASE_URL",
+    "",
+)
+OPENROUTER = Provider(
+    "openrouter",
+    "https://openrouter.ai",
+    "/api/v1/chat/completions",
+    "OPENROUTER_API_KEY",
+    "OPENROUTER_API_BASE",
+    None,
+    "/api/v1",
+)
+
+PROVIDERS: dict[str, Provider] = {p.name: p for p in (OPENAI, ANTHROPIC, OPENROUTER)}
+
+# A provider API served from a loopback address (the emulator, a local proxy) stands for the provider
+# itself: its recordings match requests to the real host and to any other loopback port, and back.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+_BY_HOST = {p.host: p for p in PROVIDERS.values()}
+_BY_PATH = {p.path: p for p in PROVIDERS.values()}
+
+# host -> provider origin, for hosts that stand for a provider (an Azure deployment, a company proxy).
+HostAliases = Mapping[str, str]
+
+
+def key_variables() -> list[str]:
+    """Every provider's API key variable."""
+    return [p.key_env for p in PROVIDERS.values()]
+
+
+def provider_at_path(path: str) -> Provider | None:
+    """The provider whose chat endpoint is ``path`` (query string and trailing slash ignored)."""
+    return _BY_PATH.get(path.split("?", 1)[0].rstrip("/"))
+
+
+def provider_of(url: str, aliases: HostAliases | None = None, *, stand_ins: bool = False) -> Provider | None:
+    """The provider a URL talks to: its real host, or a host aliased to it.
+
+    ``stand_ins``: a loopback address serving a provider's path (the emulator, a local proxy) counts as
+    that provider too; matching treats it so, while the inventory shows such a host as itself.
+    """
+    parts = urlsplit(url)
+    host = parts.netloc.lower()
+    provider = _BY_HOST.get(host)
+    if provider is None and aliases:
+        origin = aliases.get(host) or aliases.get(parts.hostname or "")
+        provider = _BY_HOST.get(urlsplit(origin).netloc.lower()) if origin else None
+    if provider is None and stand_ins and parts.hostname in LOOPBACK_HOSTS:
+        provider = provider_at_path(parts.path)
+    return provider
+
+
+def as_provider(parts: SplitResult, aliases: HostAliases | None = None) -> SplitResult:
+    """``parts`` with a stand-in's or an alias's address replaced by the provider's real origin."""
+    if parts.netloc.lower() in _BY_HOST:
+        return parts
+    provider = provider_of(urlunsplit(parts), aliases, stand_ins=True)
+    if provider is None:
+        return parts
+    origin = urlsplit(provider.origin)
+    return parts._replace(scheme=origin.scheme, netloc=origin.netloc)
+
+
+def provider_uri(uri: str, aliases: HostAliases | None = None) -> str:
+    """``uri`` with a loopback stand-in's (or an alias's) address replaced by the provider's origin."""
+    return urlunsplit(as_provider(urlsplit(uri), aliases))

@@ -1,0 +1,388 @@
+"""pytest plugin: options, the ``llm`` marker, fixtures, hooks and the configure hookspec. Thin: the work
+is done elsewhere.
+
+- ``modes`` decides replay or record, for the run and for each test;
+- ``engine`` (player + transport + network guard) replays or records the test's HTTP exchanges;
+- ``recording`` knows each test's cassette and turns a passing test's exchanges into a scrubbed
+  cassette, written atomically;
+- ``settings`` holds what a project's ``pytest_llm_cassettes_configure`` adds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pluggy
+import pytest
+
+from .engine.network import loopback_only
+from .engine.player import CassettePlayer, RateGate
+from .engine.transport import intercept
+from .errors import CassetteError, CassetteMiss, ModeError
+from .modes import Action, Mode, action_for_test, decide_mode
+from .providers import key_variables
+from .recording.outcome import Outcome, summary
+from .recording.save import finish
+from .recording.spec import TestSpec
+from .recording.state import RunState
+from .settings import Settings
+
+# Before any test module imports litellm: its import would otherwise fetch the model cost map.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+MARKER = "llm"
+PLACEHOLDER_KEY = "llm-cassettes-placeholder"
+# user_properties key carrying a test's cassette outcome from xdist workers to the controller.
+OUTCOME_PROPERTY = "llm_cassettes"
+
+
+_STATE = pytest.StashKey[RunState]()
+_PLAYER = pytest.StashKey[CassettePlayer]()
+_CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+_OUTCOME = pytest.StashKey[Outcome]()
+
+hookspec = pluggy.HookspecMarker("pytest")
+
+
+class _HookSpecs:
+    """The hook this plugin offers to conftest.py files and other plugins."""
+
+    @hookspec(historic=True)
+    def pytest_llm_cassettes_configure(self, config: pytest.Config, settings: Settings) -> None:
+        """Extend the engine once per run, at configure time (like ``pytest_recording_configure``).
+
+        ``settings`` (:class:`llm_cassettes.Settings`) already holds the ini options; add volatile body
+        paths, secret patterns, header keep/drop names, host aliases or a custom matcher to it.
+        """
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(_HookSpecs)
+
+
+# ---------------------------------------------------------------------------------------- options
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("llm-cassettes", "LLM record/replay (llm-cassettes)")
+    group.addoption(
+        "--real-api",
+        action="store_true",
+        default=False,
+        help="record LLM tests against the real providers and rewrite the cassettes of passing "
+        "tests (also REAL_API_TESTS=1)",
+    )
+    group.addoption(
+        "--real-api-missing",
+        action="store_true",
+        default=False,
+        help="record only LLM tests that have no cassette yet; replay the rest (REAL_API_TESTS=missing)",
+    )
+    group.addoption(
+        "--rate-delay",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="minimum seconds between real API calls when recording (default 1.0)",
+    )
+    group.addoption(
+        "--llm-strict-unused",
+        action="store_true",
+        default=False,
+        help="fail a replayed test that leaves recorded interactions unused (default: warn)",
+    )
+    group.addoption(
+        "--llm-synthetic",
+        action="store_true",
+        default=False,
+        help="record against the loopback emulator (used by `llm-cassettes generate`)",
+    )
+    group.addoption(
+        "--llm-force",
+        action="store_true",
+        default=False,
+        help="with --llm-synthetic: also overwrite cassettes recorded from real APIs",
+    )
+    group.addoption(
+        "--llm-check",
+        action="store_true",
+        default=False,
+        help="record but write nothing; report which cassettes would change",
+    )
+    group.addoption(
+        "--llm-report",
+        default=None,
+        metavar="PATH",
+        help="write a JSON report of cassette outcomes (used by `llm-cassettes generate`)",
+    )
+    group.addoption(
+        "--llm-progress",
+        action="store_true",
+        default=False,
+        help="print one line per finished LLM test: [done/total] result cassette",
+    )
+    parser.addini("llm_cassettes_dir", "directory of cassettes, relative to rootdir", default="cassettes")
+    parser.addini(
+        "llm_cassettes_paths",
+        "test paths whose tests all use cassettes (like the llm marker)",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "llm_cassettes_secret_patterns",
+        "extra regexes scrubbed from cassettes and flagged by scan",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "llm_cassettes_scenario_files",
+        "YAML files declaring extra emulator scenarios",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "llm_cassettes_max_age_days", "warn when a recorded cassette is older than this", default=""
+    )
+    parser.addini("llm_cassettes_rate_delay", "default of --rate-delay", default="1.0")
+    parser.addini(
+        "llm_cassettes_strict_unused", "fail on unused recorded interactions", type="bool", default=False
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(provider=None, scenario=None, cassette=None): replay this test's LLM calls from its "
+        "cassette (record them with --real-api); provider names the API key it needs, scenario the "
+        "emulator script.",
+    )
+    try:
+        mode = decide_mode(
+            real_api=config.getoption("--real-api"),
+            real_api_missing=config.getoption("--real-api-missing"),
+            synthetic=config.getoption("--llm-synthetic"),
+            env=os.environ,
+        )
+    except ModeError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    root = Path(config.rootpath)
+    delay = config.getoption("--rate-delay")
+    max_age = config.getini("llm_cassettes_max_age_days").strip()
+    report = config.getoption("--llm-report")
+    settings = Settings(secret_patterns=list(config.getini("llm_cassettes_secret_patterns")))
+    config.stash[_STATE] = RunState(
+        mode=mode,
+        root=root,
+        cassette_dir=root / config.getini("llm_cassettes_dir"),
+        rate_gate=RateGate(
+            float(delay if delay is not None else config.getini("llm_cassettes_rate_delay"))
+            if mode in (Mode.RECORD_REAL, Mode.RECORD_MISSING)
+            else 0.0
+        ),
+        force=config.getoption("--llm-force"),
+        check=config.getoption("--llm-check"),
+        strict_unused=config.getoption("--llm-strict-unused") or config.getini("llm_cassettes_strict_unused"),
+        settings=settings,
+        scenario_files=[root / p for p in config.getini("llm_cassettes_scenario_files")],
+        max_age_days=float(max_age) if max_age else None,
+        report_path=Path(report) if report else None,
+    )
+    config.hook.pytest_llm_cassettes_configure.call_historic(kwargs={"config": config, "settings": settings})
+    config.pluginmanager.register(_OutcomeReporter(config), "llm-cassettes-outcomes")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is not None and state.emulator is not None:
+        state.emulator.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    state = config.stash[_STATE]
+    return f"llm-cassettes: {state.mode.value} (cassettes in {state.cassette_dir})"
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m llm` deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    opted_in = [(config.rootpath / p).resolve() for p in config.getini("llm_cassettes_paths")]
+    if not opted_in:
+        return
+    for item in items:
+        path = Path(item.path).resolve()
+        if item.get_closest_marker(MARKER) is None and any(path.is_relative_to(p) for p in opted_in):
+            item.add_marker(MARKER)
+
+
+# ---------------------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(autouse=True)
+def llm_cassette(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CassettePlayer | None]:
+    """The cassette player of an ``llm`` test (None for other tests); ``.requests`` lists what was sent."""
+    state = request.config.stash[_STATE]
+    item = request.node
+    marker = item.get_closest_marker(MARKER)
+    if marker is None:
+        if state.mode is Mode.REPLAY and not _recorded_by_pytest_recording(item):
+            with loopback_only():
+                yield None
+        else:
+            yield None
+        return
+    spec = TestSpec.from_marker(item, marker, state)
+    action = action_for_test(
+        state.mode,
+        real_api_can_produce=spec.scenario.real_api_can_produce,
+        has_cassette=spec.path.exists(),
+        cassette_origin=spec.existing_origin(),
+        force=state.force,
+    )
+    if action is Action.RECORD and state.mode in (Mode.RECORD_REAL, Mode.RECORD_MISSING):
+        if not spec.scenario.real_api_can_produce:
+            pytest.skip(
+                f"scenario {spec.scenario.name!r} cannot be recorded from a real API and {spec.path} "
+                "does not exist: run `llm-cassettes generate` to create it"
+            )
+        missing = [name for name in spec.key_variables() if not os.environ.get(name)]
+        if missing:
+            pytest.skip(f"{', '.join(missing)} not set: needed to record {item.nodeid} against the real API")
+    cassette = None
+    if action is Action.REPLAY:
+        try:
+            cassette = spec.load_existing()
+        except CassetteError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        if cassette is not None:
+            spec.warn_if_stale(cassette)
+    player = CassettePlayer(
+        spec.relative_path(),
+        recording=action is Action.RECORD,
+        cassette=cassette,
+        test_id=item.nodeid,
+        rerecord_command=spec.record_command(),
+        rate_gate=state.rate_gate,
+        rules=state.match_rules,
+    )
+    item.stash[_PLAYER] = player
+    _prepare_environment(monkeypatch, state, spec, action)
+    if action is Action.REPLAY:
+        with loopback_only(), intercept(player):
+            yield player
+    else:
+        with intercept(player):
+            yield player
+    call = item.stash.get(_CALL_REPORT, None)
+    passed = call is not None and call.passed and not player.misses
+    item.stash[_OUTCOME] = finish(item.nodeid, state, spec, player, action, passed=passed)
+
+
+@pytest.fixture
+def rate_limit_delay(request: pytest.FixtureRequest) -> Iterator[float]:
+    """Seconds to wait between real API calls: sleeps once before the test when recording, 0 in replay."""
+    state = request.config.stash[_STATE]
+    delay = state.rate_gate.delay
+    if delay > 0:
+        time.sleep(state.rate_gate.wait_time())
+    yield delay
+
+
+# ---------------------------------------------------------------------------------------- internals
+
+
+def _recorded_by_pytest_recording(item: pytest.Item) -> bool:
+    """A ``@pytest.mark.vcr`` test run with ``--record-mode``: pytest-recording records it, let it out."""
+    record_mode = item.config.getoption("--record-mode", default=None)
+    return item.get_closest_marker("vcr") is not None and record_mode not in (None, "none")
+
+
+def _prepare_environment(
+    monkeypatch: pytest.MonkeyPatch, state: RunState, spec: TestSpec, action: Action
+) -> None:
+    if action is Action.RECORD and state.mode is Mode.RECORD_SYNTHETIC:
+        for name, value in state.emulator_env(spec.scenario).items():
+            monkeypatch.setenv(name, value)
+        for name in key_variables():
+            monkeypatch.setenv(name, PLACEHOLDER_KEY)
+    elif action is Action.REPLAY:
+        # Clients that insist on a key still run; the key never leaves the process.
+        for name in key_variables():
+            if not os.environ.get(name):
+                monkeypatch.setenv(name, PLACEHOLDER_KEY)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_REPORT] = report
+        player = item.stash.get(_PLAYER, None)
+        if player is not None and player.misses:
+            # The client usually wraps the miss in its own error; say what really happened.
+            # A miss that reached the test directly needs no traceback; one the client wrapped does.
+            direct = call.excinfo is not None and call.excinfo.errisinstance(CassetteMiss)
+            original = (
+                f"\n\nThe test then failed with:\n{report.longreprtext}"
+                if report.failed and not direct
+                else ""
+            )
+            report.outcome = "failed"
+            report.longrepr = player.miss_report() + original
+    elif report.when == "teardown":
+        outcome = item.stash.get(_OUTCOME, None)
+        if outcome is not None:  # a plain dict: what crosses from an xdist worker to the controller
+            report.user_properties.append((OUTCOME_PROPERTY, outcome.to_dict()))
+    return report
+
+
+class _OutcomeReporter:
+    """Per-run collector of test outcomes, on the process that reports (the xdist controller or the only one).
+
+    Registered per config rather than using module globals, so nested pytest runs (pytester, a
+    collection inside a test) keep their own outcomes.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.state = config.stash[_STATE]
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "teardown":
+            return
+        for name, value in report.user_properties:
+            if name == OUTCOME_PROPERTY:
+                outcome = Outcome.from_dict(value)
+                self.state.outcomes.append(outcome)
+                if self.config.getoption("--llm-progress"):
+                    total = getattr(self.config, "_llm_total", None) or "?"
+                    done = len(self.state.outcomes)
+                    print(f"[{done}/{total}] {outcome.result.value:<13} {outcome.cassette}", flush=True)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.config._llm_total = len(session.items)  # type: ignore[attr-defined]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.config._llm_total = len(ids)  # type: ignore[attr-defined]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    state = session.config.stash[_STATE]
+    if state.report_path is not None and not hasattr(session.config, "workerinput"):
+        state.report_path.parent.mkdir(parents=True, exist_ok=True)
+        report = [outcome.to_dict() for outcome in state.outcomes]
+        state.report_path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    state = config.stash[_STATE]
+    text = summary(state.mode, state.outcomes)
+    if text:
+        terminalreporter.write_sep("-", "llm-cassettes")
+        terminalreporter.write_line(text)

@@ -1,0 +1,149 @@
+"""What becomes of a finished test's cassette; how a passing recording becomes one (host rewrite,
+provenance, scrubbing, atomic write)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, NamedTuple
+
+import pytest
+
+from ..cassette import Cassette, Interaction, dumps, same_content
+from ..cassette.persist import write_atomic
+from ..drift import compare_cassettes, render
+from ..engine.player import CassettePlayer
+from ..errors import CassetteError
+from ..modes import Action, Mode
+from ..providers import provider_uri
+from ..secrets import HeaderRules, scrub_cassette
+from .outcome import Outcome, Result
+from .spec import TestSpec
+from .state import RunState
+
+_NO_HEADER_RULES = HeaderRules()
+
+
+class UnusedInteractionsWarning(UserWarning):
+    """A replayed cassette holds recordings the test never requested."""
+
+
+class Saved(NamedTuple):
+    result: Result
+    drift: str | None = None  # rendered drift against the previous recording, when there was one
+    drift_level: int | None = None
+
+
+def _litellm_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("litellm")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def rewrite_to_provider_hosts(interactions: Sequence[Interaction]) -> list[Interaction]:
+    """Emulator URLs → the provider's real base URL, so the cassette reads as what production sends."""
+    rewritten = []
+    for interaction in interactions:
+        uri = provider_uri(interaction.request.uri)
+        if uri == interaction.request.uri:
+            rewritten.append(interaction)
+            continue
+        rewritten.append(replace(interaction, request=replace(interaction.request, uri=uri)))
+    return rewritten
+
+
+def build_cassette(
+    spec: TestSpec,
+    player: CassettePlayer,
+    mode: Mode,
+    secret_patterns: Sequence[str],
+    headers: HeaderRules = _NO_HEADER_RULES,
+) -> Cassette:
+    interactions = player.recorded
+    synthetic = mode is Mode.RECORD_SYNTHETIC
+    if synthetic:
+        interactions = rewrite_to_provider_hosts(interactions)
+    meta: dict[str, Any] = {
+        "origin": "synthetic" if synthetic else "recorded",
+        "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "litellm": _litellm_version(),
+        "test": spec.item.nodeid,
+    }
+    if synthetic:
+        meta["scenario"] = spec.scenario.name
+    return scrub_cassette(Cassette(meta=meta, interactions=interactions), secret_patterns, headers)
+
+
+def save(
+    spec: TestSpec,
+    player: CassettePlayer,
+    mode: Mode,
+    *,
+    check: bool,
+    secret_patterns: Sequence[str],
+    headers: HeaderRules = _NO_HEADER_RULES,
+) -> Saved:
+    """Write a passing test's recording; returns what happened, for the run's outcome."""
+    if not player.recorded:
+        return Saved(Result.EMPTY)
+    cassette = build_cassette(spec, player, mode, secret_patterns, headers)
+    previous = spec.existing
+    if previous is not None and same_content(previous, cassette):
+        return Saved(Result.UNCHANGED)
+    if check:
+        return Saved(Result.WOULD_CHANGE)
+    write_atomic(spec.path, dumps(cassette))
+    if previous is not None and mode is not Mode.RECORD_SYNTHETIC:
+        drift = compare_cassettes(previous, cassette, name=str(spec.relative_path()))
+        return Saved(Result.WRITTEN, render([drift]), int(drift.drift))
+    return Saved(Result.WRITTEN)
+
+
+def finish(
+    test_id: str, state: RunState, spec: TestSpec, player: CassettePlayer, action: Action, *, passed: bool
+) -> Outcome:
+    """What becomes of a finished test's cassette: kept, replayed (unused recordings?), saved or not."""
+    outcome = Outcome(
+        test=test_id,
+        cassette=str(spec.relative_path()),
+        action=action.value,
+        mode=state.mode.value,
+        scenario=spec.scenario.name,
+        result=Result.REPLAYED,
+    )
+    if action is Action.REPLAY:
+        if state.mode is Mode.RECORD_SYNTHETIC:
+            outcome.result = Result.KEPT_RECORDED
+        elif state.mode is not Mode.REPLAY and not spec.scenario.real_api_can_produce:
+            outcome.result = Result.KEPT_SYNTHETIC
+        unused = player.unused() if passed else []
+        if unused:
+            message = (
+                f"{spec.relative_path()}: interactions {unused} were recorded but not requested by "
+                f"{test_id}; re-record with `{spec.record_command()}` if the test changed"
+            )
+            if state.strict_unused:
+                pytest.fail(message, pytrace=False)
+            warnings.warn(UnusedInteractionsWarning(message), stacklevel=1)
+        return outcome
+    if not passed:
+        outcome.result = Result.NOT_SAVED
+        return outcome
+    try:
+        saved = save(
+            spec,
+            player,
+            state.mode,
+            check=state.check,
+            secret_patterns=state.settings.secret_patterns,
+            headers=state.header_rules,
+        )
+    except CassetteError as exc:  # e.g. a read-only cassette directory: say which and how to fix it
+        pytest.fail(f"recording not saved: {exc}", pytrace=False)
+    outcome.result, outcome.drift, outcome.drift_level = saved
+    return outcome

@@ -1,0 +1,135 @@
+"""What the plugin knows about one test: its cassette path, scenario, the keys it needs, its cassette."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_recording.plugin import get_default_cassette_name
+
+from .. import providers as providers_module
+from ..cassette import Cassette, load
+from ..errors import CassetteError, ScenarioError
+from ..synthetic.scenarios import BUILTIN, Scenario, load_scenario_file
+from .state import RunState
+
+
+class StaleCassetteWarning(UserWarning):
+    """A recorded cassette is older than ``llm_cassettes_max_age_days``."""
+
+
+def cassette_path(cassette_dir: Path, item: pytest.Item, name: str | None = None) -> Path:
+    """``<cassette_dir>/<test module>/<test name>.yaml``; names are sanitised as pytest-recording does."""
+    module = Path(item.path).stem
+    cls = getattr(item, "cls", None)
+    return cassette_dir / module / f"{get_default_cassette_name(cls, name or item.name)}.yaml"
+
+
+def _scenario_named(name: str, files: Sequence[Path]) -> Scenario:
+    known: dict[str, Scenario] = dict(BUILTIN)
+    for path in files:
+        known.update(load_scenario_file(path))
+    if name not in known:
+        raise ScenarioError(f"unknown scenario {name!r}; known scenarios: {', '.join(sorted(known))}")
+    return known[name]
+
+
+@dataclass
+class TestSpec:
+    item: pytest.Item
+    path: Path
+    root: Path
+    scenario: Scenario
+    providers: list[str] = field(default_factory=list)
+    max_age_days: float | None = None
+    host_aliases: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_marker(cls, item: pytest.Item, marker: pytest.Mark, state: RunState) -> TestSpec:
+        kwargs = marker.kwargs
+        try:
+            scenario = _scenario_named(kwargs.get("scenario") or "success", state.scenario_files)
+        except ScenarioError as exc:
+            raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
+        provider = kwargs.get("provider")
+        names = [provider] if isinstance(provider, str) else list(provider or [])
+        known = providers_module.PROVIDERS
+        unknown = [p for p in names if p not in known]
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid}: unknown provider {unknown}; known: {', '.join(known)}")
+        path = cassette_path(state.cassette_dir, item, kwargs.get("cassette"))
+        return cls(item, path, state.root, scenario, names, state.max_age_days, state.settings.host_aliases)
+
+    def relative_path(self) -> Path:
+        try:
+            return self.path.relative_to(self.root)
+        except ValueError:
+            return self.path
+
+    @cached_property
+    def _loaded(self) -> Cassette | CassetteError | None:
+        # Loaded once per test: the mode decision, replay and the save all look at the same cassette.
+        try:
+            return load(self.path) if self.path.exists() else None
+        except CassetteError as exc:
+            return exc
+
+    @property
+    def existing(self) -> Cassette | None:
+        """The cassette on disk, or None when there is none or it cannot be used."""
+        return self._loaded if isinstance(self._loaded, Cassette) else None
+
+    def load_existing(self) -> Cassette | None:
+        """The cassette on disk; raises its CassetteError when it cannot be used."""
+        if isinstance(self._loaded, CassetteError):
+            raise self._loaded
+        return self._loaded
+
+    def existing_origin(self) -> str | None:
+        return self.existing.origin if self.existing is not None else None
+
+    def key_variables(self) -> list[str]:
+        names = list(self.providers)
+        if not names and self.existing is not None:
+            found = (providers_module.provider_of(i.request.uri, self.host_aliases) for i in self.existing)
+            names = sorted({p.name for p in found if p is not None})
+        return [providers_module.PROVIDERS[p].key_env for p in names]
+
+    def record_command(self) -> str:
+        if self.scenario.real_api_can_produce:
+            return (
+                f'pytest --real-api "{self.item.nodeid}"  (or `llm-cassettes generate "{self.item.nodeid}"`)'
+            )
+        return f'llm-cassettes generate "{self.item.nodeid}"'
+
+    def warn_if_stale(self, cassette: Cassette) -> None:
+        if self.max_age_days is None or cassette.origin != "recorded":
+            return
+        recorded_at = _parse_time(cassette.meta.get("recorded_at"))
+        if recorded_at is None:
+            return
+        age = (dt.datetime.now(dt.UTC) - recorded_at).total_seconds() / 86400
+        if age > self.max_age_days:
+            warnings.warn(
+                StaleCassetteWarning(
+                    f"{self.relative_path()} was recorded {age:.0f} days ago (limit {self.max_age_days:g}); "
+                    f"re-record it with `{self.record_command()}`"
+                ),
+                stacklevel=1,
+            )
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    try:
+        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

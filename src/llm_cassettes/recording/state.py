@@ -1,0 +1,51 @@
+"""The run's recording state: its mode, where cassettes live, the project's settings, the emulator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from ..engine.matching import MatchRules
+from ..engine.player import RateGate
+from ..modes import Mode
+from ..secrets import HeaderRules
+from ..settings import Settings
+from .outcome import Outcome
+
+
+@dataclass
+class RunState:
+    mode: Mode
+    root: Path
+    cassette_dir: Path
+    rate_gate: RateGate
+    settings: Settings = field(default_factory=Settings)
+    force: bool = False
+    check: bool = False
+    strict_unused: bool = False
+    scenario_files: list[Path] = field(default_factory=list)
+    max_age_days: float | None = None
+    report_path: Path | None = None
+    emulator: Any = None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    # Frozen views of the settings, made on first use: after pytest_llm_cassettes_configure has run.
+    @cached_property
+    def match_rules(self) -> MatchRules:
+        return MatchRules.from_settings(self.settings)
+
+    @cached_property
+    def header_rules(self) -> HeaderRules:
+        return HeaderRules.of(self.settings.keep_headers, self.settings.drop_headers)
+
+    def emulator_env(self, scenario: Any) -> dict[str, str]:
+        """The emulator (started on first use) set to ``scenario``; the variables that point clients at it."""
+        if self.emulator is None:
+            # Imported here: only the generator's runs (record-synthetic) pay for the HTTP server.
+            from ..synthetic.emulator import Emulator
+
+            self.emulator = Emulator().start()
+        self.emulator.use_scenario(scenario)
+        return self.emulator.env()

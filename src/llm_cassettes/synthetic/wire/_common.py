@@ -1,0 +1,120 @@
+"""What every provider's wire module shares: the exchange to render, the response, deterministic ids.
+
+Each provider module (``openai``, ``anthropic``, ``openrouter``) exposes the same names:
+``NAME``, ``ORIGIN``, ``PATH``, ``KEY_ENV``, ``BASE_ENV``, ``ERROR_KINDS``, and the
+functions ``base_url``, ``response_model``, ``success_body``, ``success_headers``,
+``stream_events``, ``success_response``, ``stream_response``, ``midstream_error_response``,
+``error_response`` and ``not_found_route``. The shapes (JSON formatting, SSE framing,
+header names and value shapes, reason phrases) follow real recorded exchanges.
+
+Values that real servers derive from the clock or from random state (ids, ``created``,
+reset times) are derived here from a per-request ``seed`` and fixed constants, so the
+same request sequence always produces byte-identical responses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..responder import Reply
+
+# Fixed "now" for every body and header (2025-01-01T00:00:00Z): no wall-clock values.
+CREATED = 1735689600
+CREATED_ISO = "2025-01-01T00:00:00Z"
+
+# Error kinds a scenario can name; each provider maps them to its own status and body.
+ERROR_KINDS = (
+    "rate_limit",
+    "auth",
+    "model_not_found",
+    "server_error",
+    "unavailable",
+    "overloaded",
+    "bad_request",
+)
+
+_ALPHANUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_HEX = "0123456789abcdef"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """Everything a provider module needs to render one response."""
+
+    seed: str  # hex digest unique to this request within the scenario run
+    model: str = ""  # the model named in the request
+    stream: bool = False
+    include_usage: bool = False
+    reply: Reply | None = None
+    path: str = ""
+    method: str = "POST"
+
+
+@dataclass(frozen=True)
+class WireResponse:
+    """A response as the provider sends it; the emulator only adds framing headers.
+
+    ``chunks`` are sent one per HTTP chunk when ``streaming`` (SSE); otherwise they are
+    joined into one body, gzip-compressed when ``compress`` and the client accepts gzip.
+    """
+
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    chunks: tuple[bytes, ...]
+    streaming: bool = False
+    compress: bool = True
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((value for key, value in self.headers if key.lower() == lowered), None)
+
+
+def streamed(headers: list[tuple[str, str]], events: list[bytes]) -> WireResponse:
+    """A 200 event stream, sent one event per HTTP chunk."""
+    return WireResponse(200, "OK", tuple(headers), tuple(events), streaming=True)
+
+
+def token(seed: str, label: str, length: int, alphabet: str = _ALPHANUM) -> str:
+    """A deterministic pseudo-random string (ids, request ids) derived from the seed."""
+    out: list[str] = []
+    counter = 0
+    while len(out) < length:
+        digest = hashlib.sha256(f"{seed}:{label}:{counter}".encode()).digest()
+        out.extend(alphabet[byte % len(alphabet)] for byte in digest)
+        counter += 1
+    return "".join(out[:length])
+
+
+def hex_token(seed: str, label: str, length: int) -> str:
+    return token(seed, label, length, _HEX)
+
+
+def compact_json(value: Any) -> bytes:
+    """JSON the way most providers write it: no spaces, raw UTF-8."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def indented_json(value: Any, indent: int) -> bytes:
+    """Pretty-printed JSON with a trailing newline (OpenAI bodies and errors)."""
+    return (json.dumps(value, indent=indent, ensure_ascii=False) + "\n").encode()
+
+
+def sse_data(payload: bytes | str) -> bytes:
+    """One ``data:`` SSE event, terminated by the blank line."""
+    raw = payload.encode() if isinstance(payload, str) else payload
+    return b"data: " + raw + b"\n\n"
+
+
+def reply_of(exchange: Exchange) -> Reply:
+    if exchange.reply is None:
+        raise ValueError("this response needs the model's reply")
+    return exchange.reply
