@@ -4,6 +4,7 @@ from ..errors import DriftError
 from .render import overall, render
 from .verdicts import (
     CassetteDrift,
+    Change,
     Drift,
     InteractionDrift,
     compare_cassettes,
@@ -13,6 +14,7 @@ from .verdicts import (
 
 __all__ = [
     "CassetteDrift",
+    "Change",
     "Drift",
     "DriftError",
     "InteractionDrift",

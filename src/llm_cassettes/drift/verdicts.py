@@ -54,19 +54,32 @@ class Drift(enum.IntEnum):
     SHAPE_CHANGED = 2
 
 
+class Change(enum.StrEnum):
+    """What happened to one interaction (or, with COMPARED, to a whole cassette) between two recordings.
+
+    A StrEnum: the JSON report and the rendered summary use the values as they are."""
+
+    IDENTICAL = "identical"
+    REWORDED = "reworded"
+    SHAPE_CHANGED = "shape_changed"
+    ADDED = "added"
+    REMOVED = "removed"
+    COMPARED = "compared"  # a cassette present on both sides, judged interaction by interaction
+
+
 _KIND_DRIFT = {
-    "identical": Drift.IDENTICAL,
-    "reworded": Drift.REWORDED,
-    "shape_changed": Drift.SHAPE_CHANGED,
-    "added": Drift.SHAPE_CHANGED,
-    "removed": Drift.SHAPE_CHANGED,
+    Change.IDENTICAL: Drift.IDENTICAL,
+    Change.REWORDED: Drift.REWORDED,
+    Change.SHAPE_CHANGED: Drift.SHAPE_CHANGED,
+    Change.ADDED: Drift.SHAPE_CHANGED,
+    Change.REMOVED: Drift.SHAPE_CHANGED,
 }
 
 
 @dataclass
 class InteractionDrift:
     index: int
-    kind: str  # identical | reworded | shape_changed | added | removed
+    kind: Change
     reasons: list[str] = field(default_factory=list)
     drift: Drift = Drift.IDENTICAL
 
@@ -76,7 +89,7 @@ class CassetteDrift:
     name: str
     interactions: list[InteractionDrift] = field(default_factory=list)
     drift: Drift = Drift.IDENTICAL
-    kind: str = "compared"  # compared | added | removed (the whole cassette, directory mode)
+    kind: Change = Change.COMPARED  # or ADDED / REMOVED: the whole cassette, directory mode
 
 
 # ---------------------------------------------------------------------------------------------- bodies
@@ -250,17 +263,17 @@ def compare_interactions(old: Interaction, new: Interaction, index: int = 0) -> 
     _diff_faults(old.fault, new.fault, out)
     _diff_responses(old.response, new.response, out)
     if out.shape:
-        return InteractionDrift(index, "shape_changed", _unique(out.shape), Drift.SHAPE_CHANGED)
+        return InteractionDrift(index, Change.SHAPE_CHANGED, _unique(out.shape), Drift.SHAPE_CHANGED)
     if out.reworded:
-        return InteractionDrift(index, "reworded", _unique(out.reworded), Drift.REWORDED)
-    return InteractionDrift(index, "identical", [], Drift.IDENTICAL)
+        return InteractionDrift(index, Change.REWORDED, _unique(out.reworded), Drift.REWORDED)
+    return InteractionDrift(index, Change.IDENTICAL, [], Drift.IDENTICAL)
 
 
 def _unique(reasons: list[str]) -> list[str]:
     return list(dict.fromkeys(reasons))
 
 
-def _one_sided(interaction: Interaction, index: int, kind: str) -> InteractionDrift:
+def _one_sided(interaction: Interaction, index: int, kind: Change) -> InteractionDrift:
     reason = f"{_request_line(interaction)} → {_outcome(interaction)}"
     return InteractionDrift(index, kind, [reason], _KIND_DRIFT[kind])
 
@@ -283,15 +296,15 @@ def compare_cassettes(old: Cassette, new: Cassette, name: str = "") -> CassetteD
     drifts: list[InteractionDrift] = []
     for index in range(max(len(old), len(new))):
         if index >= len(new):
-            drifts.append(_one_sided(old.interactions[index], index, "removed"))
+            drifts.append(_one_sided(old.interactions[index], index, Change.REMOVED))
         elif index >= len(old):
-            drifts.append(_one_sided(new.interactions[index], index, "added"))
+            drifts.append(_one_sided(new.interactions[index], index, Change.ADDED))
         else:
             drifts.append(compare_interactions(old.interactions[index], new.interactions[index], index))
     return CassetteDrift(name, drifts, max((d.drift for d in drifts), default=Drift.IDENTICAL))
 
 
-def _whole(cassette: Cassette, name: str, kind: str) -> CassetteDrift:
+def _whole(cassette: Cassette, name: str, kind: Change) -> CassetteDrift:
     interactions = [_one_sided(item, i, kind) for i, item in enumerate(cassette.interactions)]
     return CassetteDrift(name, interactions, Drift.SHAPE_CHANGED, kind)
 
@@ -322,9 +335,9 @@ def _compare_directories(old: Path, new: Path) -> list[CassetteDrift]:
     drifts: list[CassetteDrift] = []
     for name in sorted({*old_files, *new_files}):
         if name not in new_files:
-            drifts.append(_whole(_load(old_files[name]), name, "removed"))
+            drifts.append(_whole(_load(old_files[name]), name, Change.REMOVED))
         elif name not in old_files:
-            drifts.append(_whole(_load(new_files[name]), name, "added"))
+            drifts.append(_whole(_load(new_files[name]), name, Change.ADDED))
         else:
             drifts.append(compare_cassettes(_load(old_files[name]), _load(new_files[name]), name))
     return drifts
