@@ -51,6 +51,7 @@ def test_builtins_present_and_honest() -> None:
         "success",
         "auth_error",
         "model_not_found",
+        "invalid_model",  # OpenRouter answers a malformed model id with its 400 on demand
     }
     first = BUILTIN["rate_limit_then_success"]
     assert first.step_for(0) == Step("error", error="rate_limit", retry_after=2)

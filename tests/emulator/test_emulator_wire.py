@@ -26,20 +26,29 @@ BODIES = {
 }
 
 
+# Each provider refuses a request without its credentials before anything else.
+AUTH = {
+    "openai": {"authorization": "Bearer sk-emulator-test"},
+    "anthropic": {"x-api-key": "sk-ant-emulator-test"},
+    "openrouter": {"authorization": "Bearer sk-or-emulator-test"},
+}
+
+
 def _post(emulator: Emulator, provider: str, body: object, **headers: str) -> httpx.Response:
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
     with httpx.Client(timeout=5) as client:
         return client.post(
             emulator.url + PATHS[provider],
             content=content,
-            headers={"content-type": "application/json", **headers},
+            headers={"content-type": "application/json", **AUTH[provider], **headers},
         )
 
 
 def _raw_exchange(emulator: Emulator, path: str, body: bytes, extra: str = "") -> bytes:
     """The complete raw response bytes (status line, headers, framing) for one request."""
     request = (
-        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{extra}"
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer sk-test\r\nx-api-key: sk-ant-test\r\n{extra}"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode() + body
     with socket.create_connection(("127.0.0.1", emulator.port), timeout=5) as sock:
@@ -62,7 +71,9 @@ def test_same_requests_give_identical_bytes(emulator: Emulator, provider: str, s
         )
     assert runs[0] == runs[1]
     assert runs[0][0] != runs[0][1]  # the per-scenario counter changes ids between requests
-    assert b"\r\ndate:" not in runs[0][0].lower() and b"\r\nserver:" not in runs[0][0].lower()
+    # The one Date is the frozen clock's, so the bytes never depend on when they were made.
+    assert b"\r\nDate: Wed, 01 Jan 2025 00:00:00 GMT\r\n" in runs[0][0]
+    assert b"\r\nserver:" not in runs[0][0].lower()
 
 
 def test_openai_json_body_shape(emulator: Emulator) -> None:
@@ -127,6 +138,9 @@ def test_openai_stream_framing(emulator: Emulator) -> None:
 def test_anthropic_bodies(emulator: Emulator) -> None:
     response = _post(emulator, "anthropic", BODIES["anthropic"])
     assert response.text.startswith('{"model":"claude-3-5-haiku-20241022","id":"msg_01')
+    # An alias comes back as the dated model that served it.
+    alias = _post(emulator, "anthropic", {**BODIES["anthropic"], "model": "claude-haiku-4-5"}).json()
+    assert alias["model"] == "claude-haiku-4-5-20251001"
     assert response.headers["anthropic-organization-id"].startswith("00000000-")
     assert response.headers["request-id"].startswith("req_011C")
     stream = _post(emulator, "anthropic", {**BODIES["anthropic"], "stream": True}).text
@@ -266,7 +280,8 @@ def test_stop_is_prompt_while_a_request_is_held() -> None:
     sock = socket.create_connection(("127.0.0.1", emulator.port))
     body = json.dumps(BODIES["openai"]).encode()
     sock.sendall(
-        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
     )
     time.sleep(0.1)
     started = time.monotonic()

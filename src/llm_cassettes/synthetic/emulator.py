@@ -4,7 +4,12 @@ It lets tests and the recorder talk to something byte-faithful to the real provi
 without a network or keys: the provider shapes come from ``synthetic.wire``, the
 answers from ``synthetic.responder``, and scripted errors and faults from
 ``synthetic.scenarios``; ``_http`` frames them. Output is deterministic: the same request sequence gives
-byte-identical responses (no Date/Server headers, ids derived from the request).
+byte-identical responses (ids derived from the request, a ``Date`` from a frozen clock, no Server header).
+
+Before a scenario step is used, a request passes the checks the real APIs make (credentials, required
+fields: :mod:`.validation`); a refused request, like an unknown path or a body that is not JSON, uses
+no step. Every other request uses the next step, whatever its endpoint, so a scenario's steps count an
+agent loop's turns: step 2 answers the loop's second request.
 """
 
 from __future__ import annotations
@@ -14,14 +19,18 @@ import hashlib
 import json
 import socket
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
 
-from . import responder, wire
+from . import endpoints, validation, wire
 from ._http import Handler, Server, reason_phrase, send, send_truncated
+from .arguments import UnsatisfiableSchema
+from .endpoints import Answer
 from .scenarios import Scenario, Step, StepKind, resolve
+from .usage import PromptCache
 from .wire import Exchange, WireResponse
+from .wire._common import DATE
 
 LOOPBACK = "127.0.0.1"
 # How often blocking waits (delays, held requests) look at the stop flag and the client.
@@ -56,6 +65,9 @@ class Emulator:
         self._step_index = 0
         self._sequence = 0
         self.requests: list[ReceivedRequest] = []
+        self.unknown_routes: list[str] = []  # "METHOD /path" of requests no provider serves
+        self.scenario_errors: list[str] = []  # schemas the emulator could not satisfy, in its words
+        self.cache = PromptCache()  # prompt-cache prefixes written in this scenario run
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -114,26 +126,45 @@ class Emulator:
             self._step_index = 0
             self._sequence = 0
             self.requests.clear()
+            self.unknown_routes.clear()
+            self.scenario_errors.clear()
+            self.cache.clear()
 
     # --- request handling ----------------------------------------------------------------------
 
     def _handle(self, handler: Handler) -> None:
         raw = handler.read_body()
-        provider = wire.provider_for_path(handler.path)
         headers = {name.lower(): value for name, value in handler.headers.items()}
         body = _parse_json(raw)
-        if provider is None or handler.command != "POST":
-            seed, _ = self._log(handler, provider, headers, body, raw, consume_step=False)
-            guess = provider or wire.provider_guess(handler.path)
+        found = endpoints.route(handler.command, handler.path, headers)
+        if found is None:
+            seed, _ = self._log(handler, None, headers, body, raw, consume_step=False)
+            with self._lock:
+                self.unknown_routes.append(f"{handler.command} {handler.path.split('?', 1)[0]}")
+            guess = wire.provider_for_path(handler.path) or wire.provider_guess(handler.path)
             exchange = Exchange(seed=seed, path=handler.path, method=handler.command)
-            send(handler, guess.not_found_route(exchange), headers)
-        elif not isinstance(body, dict):
+            self._send(handler, guess.not_found_route(exchange), headers)
+            return
+        provider = found.provider
+        if handler.command == "POST" and not isinstance(body, dict):
             # A body the provider could not parse never reaches the "model": no step is used.
             seed, _ = self._log(handler, provider, headers, body, raw, consume_step=False)
-            send(handler, provider.error_response("bad_request", Exchange(seed=seed)), headers)
-        else:
-            seed, step = self._log(handler, provider, headers, body, raw, consume_step=True)
-            self._run_step(handler, provider, step, _exchange(seed, body, handler.path), headers)
+            self._send(handler, provider.error_response("bad_request", Exchange(seed=seed)), headers)
+            return
+        body = body if isinstance(body, dict) else {}
+        endpoint = "models" if found.endpoint == "model" else found.endpoint
+        refused = validation.check(
+            provider.NAME, endpoint, headers, body, endpoints.prompt_tokens(found, body)
+        )
+        seed, step = self._log(handler, provider, headers, body, raw, consume_step=refused is None)
+        answer = Answer(found, seed, body, handler.path, self.cache)
+        if refused is not None:
+            response = provider.rejection_response(
+                refused.status, refused.message, answer.stub, param=refused.param, code=refused.code
+            )
+            self._send(handler, response, headers)
+            return
+        self._run_step(handler, answer, step, headers)
 
     def _log(
         self,
@@ -158,11 +189,10 @@ class Emulator:
             self.requests.append(ReceivedRequest(name, handler.command, handler.path, headers, body, raw))
         return seed, step
 
-    def _run_step(
-        self, handler: Handler, provider: ModuleType, step: Step, exchange: Exchange, headers: dict[str, str]
-    ) -> None:
+    def _run_step(self, handler: Handler, answer: Answer, step: Step, headers: dict[str, str]) -> None:
+        provider = answer.route.provider
         if step.kind is StepKind.ERROR:
-            response = provider.error_response(step.error, exchange, retry_after=step.retry_after)
+            response = provider.error_response(step.error, answer.stub, retry_after=step.retry_after)
             if step.status is not None:
                 response = WireResponse(
                     step.status,
@@ -171,21 +201,32 @@ class Emulator:
                     response.chunks,
                     compress=response.compress,
                 )
-            send(handler, response, headers)
+            self._send(handler, response, headers)
         elif step.kind is StepKind.CONNECTION_RESET:
             handler.abort(reset=True)
         elif step.kind is StepKind.READ_TIMEOUT:
             self._hold(handler, step.delay or 30.0)
             handler.abort(reset=False)
-        elif step.kind is StepKind.TRUNCATED_STREAM:
-            send_truncated(handler, _success(provider, exchange), step.events)
-        elif step.kind is StepKind.MIDSTREAM_ERROR:
-            send(handler, provider.midstream_error_response(exchange), headers)
-        else:  # "ok" and "delay"
+        else:
             if step.kind is StepKind.DELAY and self._stopping.wait(step.delay):
                 handler.abort(reset=False)
                 return
-            send(handler, _success(provider, exchange), headers)
+            try:
+                response = answer.midstream() if step.kind is StepKind.MIDSTREAM_ERROR else answer.success()
+            except UnsatisfiableSchema as exc:
+                # The real APIs reject schemas they cannot use with a 400; say what the emulator lacks.
+                with self._lock:
+                    self.scenario_errors.append(str(exc))
+                self._send(handler, provider.rejection_response(400, str(exc), answer.stub), headers)
+                return
+            if step.kind is StepKind.TRUNCATED_STREAM:
+                send_truncated(handler, _dated(response), step.events)
+            else:
+                self._send(handler, response, headers)
+
+    @staticmethod
+    def _send(handler: Handler, response: WireResponse, headers: dict[str, str]) -> None:
+        send(handler, _dated(response), headers)
 
     def _hold(self, handler: Handler, seconds: float) -> None:
         """Keep the request unanswered until the client gives up, the time is up, or we stop."""
@@ -203,20 +244,6 @@ def _parse_json(raw: bytes) -> Any:
         return None
 
 
-def _exchange(seed: str, body: dict[str, Any], path: str) -> Exchange:
-    stream_options = body.get("stream_options")
-    include_usage = isinstance(stream_options, dict) and bool(stream_options.get("include_usage"))
-    return Exchange(
-        seed=seed,
-        model=str(body.get("model") or ""),
-        stream=bool(body.get("stream")),
-        include_usage=include_usage,
-        reply=responder.respond(body),
-        path=path,
-    )
-
-
-def _success(provider: ModuleType, exchange: Exchange) -> WireResponse:
-    if exchange.stream:
-        return provider.stream_response(exchange)
-    return provider.success_response(exchange)
+def _dated(response: WireResponse) -> WireResponse:
+    """The response with the HTTP Date every real server sends, from the frozen clock."""
+    return replace(response, headers=(("Date", DATE), *response.headers))

@@ -78,7 +78,11 @@ def count_prompt_tokens(request: dict[str, Any]) -> int:
 def respond(request: dict[str, Any]) -> Reply:
     """Answer a chat request (OpenAI or Anthropic shape) and account for its tokens."""
     messages = [m for m in (request.get("messages") or []) if isinstance(m, dict)]
-    text = answer(messages)
+    return reply_for(answer(messages), request)
+
+
+def reply_for(text: str, request: dict[str, Any], *, prompt_tokens: int | None = None) -> Reply:
+    """``text`` as the reply to ``request``: cut to its max_tokens, with its token counts."""
     pieces = tokenize(text)
     finish = "stop"
     limit = _max_tokens(request)
@@ -89,13 +93,13 @@ def respond(request: dict[str, Any]) -> Reply:
         text="".join(pieces),
         pieces=tuple(pieces),
         finish=finish,
-        prompt_tokens=count_prompt_tokens(request),
+        prompt_tokens=count_prompt_tokens(request) if prompt_tokens is None else prompt_tokens,
         completion_tokens=len(pieces),
     )
 
 
 def _max_tokens(request: dict[str, Any]) -> int | None:
-    for key in ("max_completion_tokens", "max_tokens"):
+    for key in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
         value = request.get(key)
         if isinstance(value, int) and not isinstance(value, bool):
             return value

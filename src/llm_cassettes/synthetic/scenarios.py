@@ -48,7 +48,9 @@ class Step:
 
     kind: a :class:`StepKind` (or its string value).
     error: for kind "error", one of ERROR_KINDS.
-    retry_after: seconds advertised by a rate_limit error (retry-after / X-RateLimit-Reset).
+    retry_after: seconds advertised by a rate_limit error (retry-after, or OpenRouter's X-RateLimit-Reset
+        that many seconds after the response's Date); ``null`` advertises none (no retry-after, no
+        rate-limit headers), so clients fall back on their own backoff.
     delay: seconds to wait before answering ("delay"), or the longest time to hold the
         request open ("read_timeout").
     events: for "truncated_stream", how many SSE events to send before cutting the connection.
@@ -57,7 +59,7 @@ class Step:
 
     kind: StepKind  # a plain string is accepted and converted
     error: str | None = None
-    retry_after: int | None = None
+    retry_after: int | None = 2
     delay: float = 0.0
     events: int = 3
     status: int | None = None
@@ -122,6 +124,33 @@ BUILTIN: dict[str, Scenario] = {
             "rate_limit",
             "429 with retry-after 2 on every request",
             _error("rate_limit", retry_after=2),
+            loop=True,
+        ),
+        _scenario(
+            "rate_limit_no_retry_after",
+            "429 that advertises no wait (OpenAI without retry-after, Anthropic's concurrency 429, "
+            "OpenRouter's upstream 429) on every request",
+            _error("rate_limit", retry_after=None),
+            loop=True,
+        ),
+        _scenario(
+            "insufficient_quota",
+            "out of credit on every request: OpenAI's 429 insufficient_quota (never worth retrying), "
+            "Anthropic's 400 credit balance, OpenRouter's 402",
+            _error("insufficient_quota"),
+            loop=True,
+        ),
+        _scenario(
+            "context_length_exceeded",
+            "400 prompt longer than the model's context window on every request",
+            _error("context_length_exceeded"),
+            loop=True,
+        ),
+        _scenario(
+            "invalid_model",
+            "OpenRouter's 400 'not a valid model ID' (the 404 unknown model elsewhere) on every request",
+            _error("invalid_model"),
+            real=True,
             loop=True,
         ),
         _scenario("auth_error", "401 invalid API key on every request", _error("auth"), real=True, loop=True),

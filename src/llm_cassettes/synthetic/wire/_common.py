@@ -24,6 +24,9 @@ from ..responder import Reply
 # Fixed "now" for every body and header (2025-01-01T00:00:00Z): no wall-clock values.
 CREATED = 1735689600
 CREATED_ISO = "2025-01-01T00:00:00Z"
+# The same instant as the HTTP Date header every response carries: a reset time advertised relative to
+# it (OpenRouter's X-RateLimit-Reset) means the same wait on any day a cassette is replayed.
+DATE = "Wed, 01 Jan 2025 00:00:00 GMT"
 
 # Error kinds a scenario can name; each provider maps them to its own status and body.
 ERROR_KINDS = (
@@ -34,6 +37,9 @@ ERROR_KINDS = (
     "unavailable",
     "overloaded",
     "bad_request",
+    "insufficient_quota",  # OpenAI 429 insufficient_quota, Anthropic 400 credit balance, OpenRouter 402
+    "context_length_exceeded",
+    "invalid_model",  # OpenRouter 400 "not a valid model ID"; the others answer their 404
 )
 
 _ALPHANUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -41,8 +47,31 @@ _HEX = "0123456789abcdef"
 
 
 @dataclass(frozen=True)
+class WireCall:
+    """One tool call as the wire carries it."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+
+    @property
+    def compact(self) -> str:
+        """OpenAI's form of the arguments: compact JSON."""
+        return json.dumps(self.arguments, separators=(",", ":"), ensure_ascii=False)
+
+    @property
+    def spaced(self) -> str:
+        """Anthropic's form: a space after ':' and ','."""
+        return json.dumps(self.arguments, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
 class Exchange:
-    """Everything a provider module needs to render one response."""
+    """Everything a provider module needs to render one response.
+
+    ``reply`` is the text turn; an agent turn adds ``calls`` (tool calls), ``thinking`` (Anthropic's
+    reasoning block, with its ``signature``) and the token details the usage objects report.
+    """
 
     seed: str  # hex digest unique to this request within the scenario run
     model: str = ""  # the model named in the request
@@ -51,6 +80,20 @@ class Exchange:
     reply: Reply | None = None
     path: str = ""
     method: str = "POST"
+    calls: tuple[WireCall, ...] = ()
+    thinking: str | None = None
+    signature: str = ""
+    reasoning_tokens: int = 0  # OpenAI reasoning models (part of completion_tokens)
+    cached_tokens: int = 0  # OpenAI prompt_tokens_details.cached_tokens
+    cache_read: int = 0  # Anthropic cache_read_input_tokens
+    cache_creation_5m: int = 0
+    cache_creation_1h: int = 0
+    request: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def finish(self) -> str:
+        """The provider-neutral finish: "tool_calls" when the turn calls tools, else the reply's."""
+        return "tool_calls" if self.calls else reply_of(self).finish
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from ...providers import ANTHROPIC as PROVIDER
 from . import _common as common
+from . import tool_calls
 from ._common import Exchange, WireResponse
 
 NAME = PROVIDER.name
@@ -40,8 +41,23 @@ def base_url(server_url: str) -> str:
     return PROVIDER.base_url(server_url)
 
 
+# The API answers an alias with the dated model id that served it.
+DATED_MODELS = {
+    "claude-haiku-4-5": "claude-haiku-4-5-20251001",
+    "claude-sonnet-4-5": "claude-sonnet-4-5-20250929",
+    "claude-opus-4-5": "claude-opus-4-5-20251101",
+    "claude-opus-4-1": "claude-opus-4-1-20250805",
+    "claude-opus-4-0": "claude-opus-4-20250514",
+    "claude-sonnet-4-0": "claude-sonnet-4-20250514",
+    "claude-3-7-sonnet-latest": "claude-3-7-sonnet-20250219",
+    "claude-3-5-haiku-latest": "claude-3-5-haiku-20241022",
+    "claude-3-5-sonnet-latest": "claude-3-5-sonnet-20241022",
+    "claude-3-opus-latest": "claude-3-opus-20240229",
+}
+
+
 def response_model(requested: str) -> str:
-    return requested or "claude-3-5-haiku-20241022"
+    return DATED_MODELS.get(requested, requested or "claude-3-5-haiku-20241022")
 
 
 def message_id(exchange: Exchange) -> str:
@@ -53,15 +69,21 @@ def request_id(exchange: Exchange) -> str:
 
 
 def _stop_reason(finish: str) -> str:
-    return "max_tokens" if finish == "length" else "end_turn"
+    return {"length": "max_tokens", "tool_calls": "tool_use"}.get(finish, "end_turn")
 
 
-def _input_usage(input_tokens: int) -> dict[str, Any]:
+def _input_usage(exchange: Exchange) -> dict[str, Any]:
+    """Anthropic's input_tokens leave out what was read from or written to the prompt cache."""
+    reply = common.reply_of(exchange)
+    creation = exchange.cache_creation_5m + exchange.cache_creation_1h
     return {
-        "input_tokens": input_tokens,
-        "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 0,
-        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+        "input_tokens": reply.prompt_tokens - exchange.cache_read - creation,
+        "cache_creation_input_tokens": creation,
+        "cache_read_input_tokens": exchange.cache_read,
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": exchange.cache_creation_5m,
+            "ephemeral_1h_input_tokens": exchange.cache_creation_1h,
+        },
     }
 
 
@@ -72,11 +94,13 @@ def success_body(exchange: Exchange) -> bytes:
         "id": message_id(exchange),
         "type": "message",
         "role": "assistant",
-        "content": [{"type": "text", "text": reply.text}],
-        "stop_reason": _stop_reason(reply.finish),
+        "content": tool_calls.anthropic_blocks(
+            reply.text, exchange.calls, exchange.thinking, exchange.signature
+        ),
+        "stop_reason": _stop_reason(exchange.finish),
         "stop_sequence": None,
         "usage": {
-            **_input_usage(reply.prompt_tokens),
+            **_input_usage(exchange),
             "output_tokens": reply.completion_tokens,
             "service_tier": "standard",
         },
@@ -93,9 +117,7 @@ def sse_event(name: str, data: dict[str, Any] | bytes) -> bytes:
 PING = sse_event("ping", b'{"type": "ping"}')
 
 
-def content_events(exchange: Exchange) -> list[bytes]:
-    """message_start, the text block start, ping and one delta per piece (block still open)."""
-    reply = common.reply_of(exchange)
+def _message_start(exchange: Exchange) -> bytes:
     message = {
         "id": message_id(exchange),
         "type": "message",
@@ -104,39 +126,35 @@ def content_events(exchange: Exchange) -> list[bytes]:
         "content": [],
         "stop_reason": None,
         "stop_sequence": None,
-        "usage": {**_input_usage(reply.prompt_tokens), "output_tokens": 1, "service_tier": "standard"},
+        "usage": {**_input_usage(exchange), "output_tokens": 1, "service_tier": "standard"},
     }
-    events = [
-        sse_event("message_start", {"type": "message_start", "message": message}),
-        sse_event(
-            "content_block_start",
-            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-        ),
-        PING,
-    ]
-    events += [
-        sse_event(
-            "content_block_delta",
-            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}},
-        )
-        for piece in reply.pieces
-    ]
-    return events
+    return sse_event("message_start", {"type": "message_start", "message": message})
+
+
+def _block_events(exchange: Exchange) -> list[bytes]:
+    reply = common.reply_of(exchange)
+    blocks = tool_calls.anthropic_block_events(
+        reply.pieces, exchange.calls, exchange.thinking, exchange.signature
+    )
+    return [PING if data is None else sse_event(name, data) for name, data in blocks]
+
+
+def content_events(exchange: Exchange) -> list[bytes]:
+    """message_start and the content blocks, the last one still open: what a cut stream has sent."""
+    return [_message_start(exchange), *_block_events(exchange)[:-1]]
 
 
 def stream_events(exchange: Exchange) -> list[bytes]:
     reply = common.reply_of(exchange)
-    usage = {
-        key: value for key, value in _input_usage(reply.prompt_tokens).items() if key != "cache_creation"
-    }
+    usage = {key: value for key, value in _input_usage(exchange).items() if key != "cache_creation"}
     return [
-        *content_events(exchange),
-        sse_event("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        _message_start(exchange),
+        *_block_events(exchange),
         sse_event(
             "message_delta",
             {
                 "type": "message_delta",
-                "delta": {"stop_reason": _stop_reason(reply.finish), "stop_sequence": None},
+                "delta": {"stop_reason": _stop_reason(exchange.finish), "stop_sequence": None},
                 "usage": {**usage, "output_tokens": reply.completion_tokens},
             },
         ),
@@ -208,18 +226,26 @@ def midstream_error_response(exchange: Exchange) -> WireResponse:
     )
 
 
-def _error_object(kind: str, exchange: Exchange) -> tuple[int, str, str]:
+_PER_MINUTE = (
+    "Number of requests has exceeded your per-minute rate limit "
+    "(https://docs.anthropic.com/en/api/rate-limits); see the response headers for current "
+    "usage. Please try again later or contact sales at https://www.anthropic.com/contact-sales "
+    "to discuss your options for a rate limit increase."
+)
+# The 429 that advertises no wait: no retry-after, no rate-limit headers, no request_id in the body.
+_CONCURRENCY = (
+    "Number of concurrent connections has exceeded your rate limit. Please try again later or contact "
+    "sales at https://www.anthropic.com/contact-sales to discuss your options for a rate limit increase."
+)
+
+
+def _error_object(kind: str, exchange: Exchange, retry_after: int | None) -> tuple[int, str, str]:
+    model = exchange.model or "unknown"
     table = {
         "auth": (401, "authentication_error", "invalid x-api-key"),
-        "model_not_found": (404, "not_found_error", f"model: {exchange.model or 'unknown'}"),
-        "rate_limit": (
-            429,
-            "rate_limit_error",
-            "Number of requests has exceeded your per-minute rate limit "
-            "(https://docs.anthropic.com/en/api/rate-limits); see the response headers for current "
-            "usage. Please try again later or contact sales at https://www.anthropic.com/contact-sales "
-            "to discuss your options for a rate limit increase.",
-        ),
+        "model_not_found": (404, "not_found_error", f"model: {model}"),
+        "invalid_model": (404, "not_found_error", f"model: {model}"),
+        "rate_limit": (429, "rate_limit_error", _PER_MINUTE if retry_after is not None else _CONCURRENCY),
         "server_error": (500, "api_error", "Internal server error"),
         "unavailable": (503, "api_error", "Service unavailable"),
         "overloaded": (529, "overloaded_error", "Overloaded"),
@@ -228,28 +254,63 @@ def _error_object(kind: str, exchange: Exchange) -> tuple[int, str, str]:
             "invalid_request_error",
             "There was an issue with the request body: not valid JSON",
         ),
+        "insufficient_quota": (
+            400,
+            "invalid_request_error",
+            "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to "
+            "upgrade or purchase credits.",
+        ),
+        "context_length_exceeded": (
+            400,
+            "invalid_request_error",
+            "prompt is too long: 215012 tokens > 200000 maximum",
+        ),
     }
     return table[kind]
 
 
-def error_response(kind: str, exchange: Exchange, *, retry_after: int | None = None) -> WireResponse:
-    """The response for one of ``ERROR_KINDS``, with ``x-should-retry`` set as the API does."""
+def error_response(kind: str, exchange: Exchange, *, retry_after: int | None = 2) -> WireResponse:
+    """The response for one of ``ERROR_KINDS``, with ``x-should-retry`` set as the API does.
+
+    ``retry_after=None`` gives the concurrency 429: ``x-should-retry: true`` and nothing else to go by.
+    """
     if kind not in ERROR_KINDS:
         raise ValueError(f"unknown error kind {kind!r}; known: {', '.join(ERROR_KINDS)}")
-    status, error_type, message = _error_object(kind, exchange)
-    body = {
-        "type": "error",
-        "error": {"type": error_type, "message": message},
-        "request_id": request_id(exchange),
-    }
+    status, error_type, message = _error_object(kind, exchange, retry_after)
+    unadvertised = status == 429 and retry_after is None
+    return _error_envelope(
+        status,
+        error_type,
+        message,
+        exchange,
+        None if unadvertised else retry_after,
+        request_id_in_body=not unadvertised,
+    )
+
+
+def rejection_response(status: int, message: str, exchange: Exchange, **_: Any) -> WireResponse:
+    """A request the API refuses before any model runs (no key, a missing field, ...)."""
+    error_type = "authentication_error" if status == 401 else "invalid_request_error"
+    return _error_envelope(status, error_type, message, exchange, None)
+
+
+def _error_envelope(
+    status: int,
+    error_type: str,
+    message: str,
+    exchange: Exchange,
+    retry_after: int | None,
+    *,
+    request_id_in_body: bool = True,
+) -> WireResponse:
+    body: dict[str, Any] = {"type": "error", "error": {"type": error_type, "message": message}}
+    if request_id_in_body:
+        body["request_id"] = request_id(exchange)
     headers: list[tuple[str, str]] = [("Content-Type", "application/json")]
     if status == 529:
         headers.append(("Cache-Control", "no-store, no-cache"))
-    if status == 429:
-        headers += [
-            ("retry-after", str(retry_after if retry_after is not None else 2)),
-            *_ratelimit_headers(0),
-        ]
+    if status == 429 and retry_after is not None:
+        headers += [("retry-after", str(retry_after)), *_ratelimit_headers(0)]
     if status != 401:
         headers.append(("anthropic-organization-id", FAKE_ORGANIZATION_ID))
     headers += [

@@ -13,6 +13,7 @@ from typing import Any
 
 from ...providers import OPENAI as PROVIDER
 from . import _common as common
+from . import tool_calls
 from ._common import Exchange, WireResponse
 
 NAME = PROVIDER.name
@@ -36,7 +37,11 @@ DATED_MODELS = {
     "gpt-4-turbo": "gpt-4-turbo-2024-04-09",
     "gpt-3.5-turbo": "gpt-3.5-turbo-0125",
     "o3-mini": "o3-mini-2025-01-31",
+    "o3": "o3-2025-04-16",
     "o4-mini": "o4-mini-2025-04-16",
+    "gpt-5": "gpt-5-2025-08-07",
+    "gpt-5-mini": "gpt-5-mini-2025-08-07",
+    "gpt-5-nano": "gpt-5-nano-2025-08-07",
 }
 
 _REASONS = {
@@ -72,9 +77,9 @@ def _usage(exchange: Exchange) -> dict[str, Any]:
         "prompt_tokens": reply.prompt_tokens,
         "completion_tokens": reply.completion_tokens,
         "total_tokens": reply.total_tokens,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "prompt_tokens_details": {"cached_tokens": exchange.cached_tokens, "audio_tokens": 0},
         "completion_tokens_details": {
-            "reasoning_tokens": 0,
+            "reasoning_tokens": exchange.reasoning_tokens,
             "audio_tokens": 0,
             "accepted_prediction_tokens": 0,
             "rejected_prediction_tokens": 0,
@@ -92,9 +97,9 @@ def success_body(exchange: Exchange) -> bytes:
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": reply.text, "refusal": None, "annotations": []},
+                "message": tool_calls.openai_message(reply.text, exchange.calls),
                 "logprobs": None,
-                "finish_reason": reply.finish,
+                "finish_reason": exchange.finish,
             }
         ],
         "usage": _usage(exchange),
@@ -129,8 +134,11 @@ def _delta(delta: dict[str, Any], finish: str | None = None) -> list[dict[str, A
 
 
 def content_events(exchange: Exchange) -> list[bytes]:
-    """The role chunk and one chunk per content piece (no finish, no usage, no [DONE])."""
+    """The role chunk and one chunk per content piece or tool-call fragment (no finish, no usage, no
+    [DONE]): what a stream cut short or broken by an error has sent."""
     reply = common.reply_of(exchange)
+    if exchange.calls:
+        return [_chunk(exchange, _delta(delta), None) for delta in tool_calls.openai_deltas(exchange.calls)]
     events = [_chunk(exchange, _delta({"role": "assistant", "content": "", "refusal": None}), None)]
     events += [_chunk(exchange, _delta({"content": piece}), None) for piece in reply.pieces]
     return events
@@ -138,9 +146,8 @@ def content_events(exchange: Exchange) -> list[bytes]:
 
 def stream_events(exchange: Exchange) -> list[bytes]:
     """The whole SSE body, one event per list item."""
-    reply = common.reply_of(exchange)
     events = content_events(exchange)
-    events.append(_chunk(exchange, _delta({}, reply.finish), None))
+    events.append(_chunk(exchange, _delta({}, exchange.finish), None))
     if exchange.include_usage:
         events.append(_chunk(exchange, [], _usage(exchange)))
     events.append(common.sse_data("[DONE]"))
@@ -216,47 +223,65 @@ def midstream_error_response(exchange: Exchange) -> WireResponse:
     """
     if not exchange.stream:
         return error_response("server_error", exchange)
-    error = {"error": _error_object("server_error", exchange)[1]}
+    error = {"error": _error_object("server_error", exchange, None)[1]}
     events = [*content_events(exchange)[:3], common.sse_data(common.compact_json(error))]
     return WireResponse(
         200, "OK", tuple(success_headers(exchange, stream=True)), tuple(events), streaming=True
     )
 
 
-def _error_object(
-    kind: str, exchange: Exchange, retry_after: int | None = None
-) -> tuple[int, dict[str, Any]]:
+_QUOTA = (
+    "You exceeded your current quota, please check your plan and billing details. For more information "
+    "on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors."
+)
+
+
+def _error_object(kind: str, exchange: Exchange, retry_after: int | None) -> tuple[int, dict[str, Any]]:
     model = exchange.model or "gpt-4o-mini"
-    wait = retry_after if retry_after is not None else 2
-    table: dict[str, tuple[int, str, str, str | None]] = {
+    wait = f"Please try again in {retry_after}s. " if retry_after is not None else ""
+    table: dict[str, tuple[int, str, str, str | None, str | None]] = {
         "auth": (
             401,
             "Incorrect API key provided: sk-emul*******-key. You can find your API key at "
             "https://platform.openai.com/account/api-keys.",
             "invalid_request_error",
+            None,
             "invalid_api_key",
         ),
         "model_not_found": (
             404,
             f"The model `{model}` does not exist or you do not have access to it.",
             "invalid_request_error",
+            None,
             "model_not_found",
         ),
         "rate_limit": (
             429,
             f"Rate limit reached for {model} in organization {FAKE_ORGANIZATION} on requests per "
-            f"min (RPM): Limit 5000, Used 5000, Requested 1. Please try again in {wait}s. Visit "
+            f"min (RPM): Limit 5000, Used 5000, Requested 1. {wait}Visit "
             "https://platform.openai.com/account/rate-limits to learn more.",
             "requests",
+            None,
             "rate_limit_exceeded",
+        ),
+        # Out of credit: a 429 too, but retrying never helps (clients must not retry it).
+        "insufficient_quota": (429, _QUOTA, "insufficient_quota", None, "insufficient_quota"),
+        "context_length_exceeded": (
+            400,
+            "This model's maximum context length is 128000 tokens. However, your messages resulted in "
+            "130012 tokens. Please reduce the length of the messages.",
+            "invalid_request_error",
+            "messages",
+            "context_length_exceeded",
         ),
         "server_error": (
             500,
             "The server had an error while processing your request. Sorry about that!",
             "server_error",
             None,
+            None,
         ),
-        "unavailable": (503, "The server is overloaded or not ready yet.", "server_error", None),
+        "unavailable": (503, "The server is overloaded or not ready yet.", "server_error", None, None),
         "bad_request": (
             400,
             "We could not parse the JSON body of your request. (HINT: This likely means you "
@@ -265,22 +290,41 @@ def _error_object(
             "please contact us through our help center at help.openai.com.)",
             "invalid_request_error",
             None,
+            None,
         ),
     }
-    # OpenAI has no 529: "overloaded" is its 503.
-    status, message, error_type, code = table["unavailable" if kind == "overloaded" else kind]
-    return status, {"message": message, "type": error_type, "param": None, "code": code}
+    # OpenAI has no 529 ("overloaded" is its 503) and no separate invalid-model error (its 404).
+    kind = {"overloaded": "unavailable", "invalid_model": "model_not_found"}.get(kind, kind)
+    status, message, error_type, param, code = table[kind]
+    return status, {"message": message, "type": error_type, "param": param, "code": code}
 
 
-def error_response(kind: str, exchange: Exchange, *, retry_after: int | None = None) -> WireResponse:
-    """The response for one of ``ERROR_KINDS``; 401/404 carry no account or rate-limit headers."""
+def error_response(kind: str, exchange: Exchange, *, retry_after: int | None = 2) -> WireResponse:
+    """The response for one of ``ERROR_KINDS``; 401/404 carry no account or rate-limit headers.
+
+    ``retry_after=None`` is a 429 that advertises no wait: no retry-after and no x-ratelimit-*
+    headers, as many real OpenAI 429s come back.
+    """
     if kind not in ERROR_KINDS:
         raise ValueError(f"unknown error kind {kind!r}; known: {', '.join(ERROR_KINDS)}")
-    status, error = _error_object(kind, exchange, retry_after)
+    status, error = _error_object(kind, exchange, retry_after if kind == "rate_limit" else None)
+    return _error_envelope(status, error, exchange, retry_after if kind == "rate_limit" else None)
+
+
+def rejection_response(
+    status: int, message: str, exchange: Exchange, *, param: str | None = None, code: str | None = None
+) -> WireResponse:
+    """A request the API refuses before any model runs (no key, a missing field, ...)."""
+    error = {"message": message, "type": "invalid_request_error", "param": param, "code": code}
+    return _error_envelope(status, error, exchange, None)
+
+
+def _error_envelope(status: int, error: dict[str, Any], exchange: Exchange, wait: int | None) -> WireResponse:
     headers: list[tuple[str, str]] = [("Content-Type", "application/json; charset=utf-8")]
     if status == 429:
-        wait = retry_after if retry_after is not None else 2
-        headers += [("retry-after", str(wait)), *_account_headers(), *_ratelimit_headers(0, f"{wait}s")]
+        headers += [("retry-after", str(wait))] if wait is not None else []
+        headers += _account_headers()
+        headers += _ratelimit_headers(0, f"{wait}s") if wait is not None else []
     elif status >= 500:
         headers += _account_headers()
     else:

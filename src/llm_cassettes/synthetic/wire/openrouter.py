@@ -16,6 +16,7 @@ from typing import Any
 
 from ...providers import OPENROUTER as PROVIDER
 from . import _common as common
+from . import tool_calls
 from ._common import Exchange, WireResponse
 
 NAME = PROVIDER.name
@@ -45,6 +46,7 @@ _PROVIDERS = {
 _REASONS = {
     400: "Bad Request",
     401: "Unauthorized",
+    402: "Payment Required",
     404: "Not Found",
     429: "Too Many Requests",
     500: "Internal Server Error",
@@ -126,19 +128,18 @@ def _usage(exchange: Exchange) -> dict[str, Any]:
         "total_tokens": reply.total_tokens,
         "cost": total,
         "is_byok": False,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "prompt_tokens_details": {"cached_tokens": exchange.cached_tokens, "audio_tokens": 0},
         "cost_details": {
             "upstream_inference_cost": total,
             "upstream_inference_prompt_cost": _js_number(prompt_cost),
             "upstream_inference_completions_cost": _js_number(completion_cost),
         },
-        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": exchange.reasoning_tokens, "audio_tokens": 0},
     }
 
 
 def success_body(exchange: Exchange) -> bytes:
     """The JSON document alone (without the padding that precedes it on the wire)."""
-    reply = common.reply_of(exchange)
     body = {
         "id": generation_id(exchange),
         "provider": upstream_provider(exchange.model),
@@ -148,10 +149,10 @@ def success_body(exchange: Exchange) -> bytes:
         "choices": [
             {
                 "logprobs": None,
-                "finish_reason": reply.finish,
-                "native_finish_reason": reply.finish,
+                "finish_reason": exchange.finish,
+                "native_finish_reason": exchange.finish,
                 "index": 0,
-                "message": {"role": "assistant", "content": reply.text, "refusal": None, "reasoning": None},
+                "message": _message(exchange),
             }
         ],
         "system_fingerprint": SYSTEM_FINGERPRINT,
@@ -160,7 +161,21 @@ def success_body(exchange: Exchange) -> bytes:
     return _dump(body)
 
 
-def _chunk(exchange: Exchange, content: str, finish: str | None, **extra: Any) -> bytes:
+def _message(exchange: Exchange) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": common.reply_of(exchange).text,
+        "refusal": None,
+        "reasoning": None,
+    }
+    if exchange.calls:
+        message["tool_calls"] = tool_calls.openrouter_tool_calls(exchange.calls)
+    return message
+
+
+def _chunk(
+    exchange: Exchange, content: str, finish: str | None, *, delta: dict[str, Any] | None = None, **extra: Any
+) -> bytes:
     chunk: dict[str, Any] = {"id": generation_id(exchange), "provider": upstream_provider(exchange.model)}
     if "error" in extra:
         chunk["error"] = extra.pop("error")
@@ -172,7 +187,7 @@ def _chunk(exchange: Exchange, content: str, finish: str | None, **extra: Any) -
             "choices": [
                 {
                     "index": 0,
-                    "delta": {"role": "assistant", "content": content},
+                    "delta": delta if delta is not None else {"role": "assistant", "content": content},
                     "finish_reason": finish,
                     "native_finish_reason": finish,
                     "logprobs": None,
@@ -185,9 +200,12 @@ def _chunk(exchange: Exchange, content: str, finish: str | None, **extra: Any) -
 
 
 def content_events(exchange: Exchange) -> list[bytes]:
-    """The PROCESSING comment, the role chunk and one chunk per content piece."""
+    """The PROCESSING comment, the role chunk and one chunk per content piece (or two per tool call)."""
     reply = common.reply_of(exchange)
     fingerprint = {"system_fingerprint": SYSTEM_FINGERPRINT}
+    if exchange.calls:
+        deltas = tool_calls.openrouter_deltas(exchange.calls)
+        return [PROCESSING, *(_chunk(exchange, "", None, delta=d, **fingerprint) for d in deltas)]
     return [
         PROCESSING,
         _chunk(exchange, "", None, **fingerprint),
@@ -196,10 +214,9 @@ def content_events(exchange: Exchange) -> list[bytes]:
 
 
 def stream_events(exchange: Exchange) -> list[bytes]:
-    reply = common.reply_of(exchange)
     events = [
         *content_events(exchange),
-        _chunk(exchange, "", reply.finish, system_fingerprint=SYSTEM_FINGERPRINT),
+        _chunk(exchange, "", exchange.finish, system_fingerprint=SYSTEM_FINGERPRINT),
     ]
     if exchange.include_usage:
         # Unlike OpenAI, the usage chunk keeps a choices entry (with an empty delta).
@@ -259,14 +276,50 @@ def midstream_error_response(exchange: Exchange) -> WireResponse:
     )
 
 
-def _error_envelope(kind: str, exchange: Exchange, reset_ms: int) -> tuple[int, dict[str, Any]]:
+def _error_envelope(kind: str, exchange: Exchange, reset_ms: int | None) -> tuple[int, dict[str, Any]]:
     model = response_model(exchange.model)
     provider = upstream_provider(exchange.model)
-    if kind == "auth":
-        return 401, {"error": {"message": "No cookie auth credentials found", "code": 401}}
+    simple = {
+        "auth": (401, "No cookie auth credentials found"),
+        "server_error": (500, "Internal Server Error"),
+        "bad_request": (400, "Invalid JSON in request body"),
+        "insufficient_quota": (
+            402,
+            "Insufficient credits. Add more using https://openrouter.ai/settings/credits",
+        ),
+    }
+    if kind in simple:
+        status, message = simple[kind]
+        return status, {"error": {"message": message, "code": status}}
     if kind == "model_not_found":
         return 404, {
             "error": {"message": f"No endpoints found for {model}.", "code": 404},
+            "user_id": FAKE_USER_ID,
+        }
+    if kind == "invalid_model":
+        return 400, {
+            "error": {"message": f"{model} is not a valid model ID", "code": 400},
+            "user_id": FAKE_USER_ID,
+        }
+    if kind == "context_length_exceeded":
+        message = (
+            "This endpoint's maximum context length is 128000 tokens. However, you requested about 130012 "
+            "tokens (130012 of text input). Please reduce the length of either one, or use the "
+            '"middle-out" transform to compress your prompt automatically.'
+        )
+        return 400, {
+            "error": {"message": message, "code": 400, "metadata": {"provider_name": provider}},
+            "user_id": FAKE_USER_ID,
+        }
+    if kind == "rate_limit" and reset_ms is None:
+        # The upstream's own limit: OpenRouter passes it on with no rate-limit headers to go by.
+        raw = f"{model} is temporarily rate-limited upstream. Please retry shortly."
+        return 429, {
+            "error": {
+                "message": "Provider returned error",
+                "code": 429,
+                "metadata": {"provider_name": provider, "raw": raw},
+            },
             "user_id": FAKE_USER_ID,
         }
     if kind == "rate_limit":
@@ -279,8 +332,6 @@ def _error_envelope(kind: str, exchange: Exchange, reset_ms: int) -> tuple[int, 
             },
             "user_id": FAKE_USER_ID,
         }
-    if kind == "server_error":
-        return 500, {"error": {"message": "Internal Server Error", "code": 500}}
     if kind in ("unavailable", "overloaded"):
         # OpenRouter has no 529: an overloaded upstream comes back as a 503 provider error.
         return 503, {
@@ -291,17 +342,29 @@ def _error_envelope(kind: str, exchange: Exchange, reset_ms: int) -> tuple[int, 
             },
             "user_id": FAKE_USER_ID,
         }
-    if kind == "bad_request":
-        return 400, {"error": {"message": "Invalid JSON in request body", "code": 400}}
     raise ValueError(f"unknown error kind {kind!r}; known: {', '.join(ERROR_KINDS)}")
 
 
-def error_response(kind: str, exchange: Exchange, *, retry_after: int | None = None) -> WireResponse:
-    """The response for one of ``ERROR_KINDS``; a 429 has X-RateLimit-* and no retry-after."""
-    reset_ms = (common.CREATED + (retry_after if retry_after is not None else 2)) * 1000
+def error_response(kind: str, exchange: Exchange, *, retry_after: int | None = 2) -> WireResponse:
+    """The response for one of ``ERROR_KINDS``; a 429 has X-RateLimit-* and no retry-after.
+
+    X-RateLimit-Reset (epoch ms) lies ``retry_after`` seconds after the response's Date (the
+    emulator's frozen clock), so the advertised wait survives replay on any day. ``retry_after=None``
+    is an upstream 429 with no rate-limit headers at all.
+    """
+    reset_ms = None if retry_after is None else (common.CREATED + retry_after) * 1000
     status, body = _error_envelope(kind, exchange, reset_ms)
+    return _respond(status, body, exchange, reset_ms if kind == "rate_limit" else None)
+
+
+def rejection_response(status: int, message: str, exchange: Exchange, **_: Any) -> WireResponse:
+    """A request OpenRouter refuses before routing it (no key, no model, ...)."""
+    return _respond(status, {"error": {"message": message, "code": status}}, exchange, None)
+
+
+def _respond(status: int, body: dict[str, Any], exchange: Exchange, reset_ms: int | None) -> WireResponse:
     headers: list[tuple[str, str]] = [("Content-Type", "application/json"), *_STATIC_HEADERS]
-    if status == 429:
+    if reset_ms is not None:
         headers += [
             ("X-RateLimit-Limit", "20"),
             ("X-RateLimit-Remaining", "0"),

@@ -17,30 +17,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from . import _common as common
-
-
-@dataclass(frozen=True)
-class WireCall:
-    """One tool call as the wire carries it."""
-
-    id: str
-    name: str
-    arguments: dict[str, Any]
-
-    @property
-    def compact(self) -> str:
-        return json.dumps(self.arguments, separators=(",", ":"), ensure_ascii=False)
-
-    @property
-    def spaced(self) -> str:
-        return json.dumps(self.arguments, ensure_ascii=False)
+from ._common import WireCall
 
 
 def openai_call_id(seed: str, index: int) -> str:
