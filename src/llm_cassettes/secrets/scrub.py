@@ -85,10 +85,12 @@ def _scrub_headers(
     headers: Headers, matcher: _Matcher, keep_secret_names: bool, rules: HeaderRules = _DEFAULT_HEADER_RULES
 ) -> Headers:
     gates = matcher.present("\n".join(value for _, value in headers))  # one gate check for all values
+    dated = _waits_until(headers)
     out: Headers = []
     for name, value in headers:
         lowered = name.lower()
-        if lowered in rules.drop or (is_noise_header(name) and lowered not in rules.keep):
+        noise = is_noise_header(name) and lowered not in rules.keep and not (dated and lowered == "date")
+        if lowered in rules.drop or noise:
             continue
         if is_secret_header(name):
             # Request credentials are simply dropped (matching never uses request headers); a response
@@ -98,6 +100,17 @@ def _scrub_headers(
             continue
         out.append((name, matcher.scrub(value, gates)))
     return out
+
+
+def _waits_until(headers: Headers) -> bool:
+    """True when the headers advertise an absolute time to wait for (OpenRouter's X-RateLimit-Reset,
+    a retry-after HTTP date): clients measure it against the response's own Date, so that Date stays,
+    or a replay would wait as if the reset were long past."""
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "x-ratelimit-reset" or (lowered == "retry-after" and not value.strip().isdigit()):
+            return True
+    return False
 
 
 def _fix_length(headers: Headers, body: bytes) -> Headers:
