@@ -79,12 +79,37 @@ def key_variables() -> list[str]:
     return [p.key_env for p in PROVIDERS.values()]
 
 
-def provider_at_path(path: str) -> Provider | None:
-    """The provider whose chat endpoint is ``path`` (query string and trailing slash ignored)."""
-    return _BY_PATH.get(path.split("?", 1)[0].rstrip("/"))
+# Endpoints beyond chat that clients call (and the emulator serves): a loopback stand-in serving them
+# stands for the provider too. Everything under OpenRouter's /api/v1 is OpenRouter's.
+_OTHER_PATHS = {
+    "/v1/responses": OPENAI,
+    "/v1/embeddings": OPENAI,
+    "/v1/models": OPENAI,
+    "/v1/messages/count_tokens": ANTHROPIC,
+}
 
 
-def provider_of(url: str, aliases: HostAliases | None = None, *, stand_ins: bool = False) -> Provider | None:
+def provider_at_path(path: str, *, anthropic_client: bool = False) -> Provider | None:
+    """The provider serving ``path`` (query string and trailing slash ignored).
+
+    Both OpenAI and Anthropic serve ``/v1/models``: ``anthropic_client`` (the request carried
+    ``anthropic-version``) says which one a stand-in's model list is.
+    """
+    bare = path.split("?", 1)[0].rstrip("/")
+    found = _BY_PATH.get(bare)
+    if found is not None:
+        return found
+    if bare.startswith(OPENROUTER.base_suffix + "/"):
+        return OPENROUTER
+    root = "/v1/models" if bare.startswith("/v1/models/") else bare
+    if root == "/v1/models" and anthropic_client:
+        return ANTHROPIC
+    return _OTHER_PATHS.get(root)
+
+
+def provider_of(
+    url: str, aliases: HostAliases | None = None, *, stand_ins: bool = False, anthropic_client: bool = False
+) -> Provider | None:
     """The provider a URL talks to: its real host, or a host aliased to it.
 
     ``stand_ins``: a loopback address serving a provider's path (the emulator, a local proxy) counts as
@@ -97,21 +122,23 @@ def provider_of(url: str, aliases: HostAliases | None = None, *, stand_ins: bool
         origin = aliases.get(host) or aliases.get(parts.hostname or "")
         provider = _BY_HOST.get(urlsplit(origin).netloc.lower()) if origin else None
     if provider is None and stand_ins and parts.hostname in LOOPBACK_HOSTS:
-        provider = provider_at_path(parts.path)
+        provider = provider_at_path(parts.path, anthropic_client=anthropic_client)
     return provider
 
 
-def as_provider(parts: SplitResult, aliases: HostAliases | None = None) -> SplitResult:
+def as_provider(
+    parts: SplitResult, aliases: HostAliases | None = None, *, anthropic_client: bool = False
+) -> SplitResult:
     """``parts`` with a stand-in's or an alias's address replaced by the provider's real origin."""
     if parts.netloc.lower() in _BY_HOST:
         return parts
-    provider = provider_of(urlunsplit(parts), aliases, stand_ins=True)
+    provider = provider_of(urlunsplit(parts), aliases, stand_ins=True, anthropic_client=anthropic_client)
     if provider is None:
         return parts
     origin = urlsplit(provider.origin)
     return parts._replace(scheme=origin.scheme, netloc=origin.netloc)
 
 
-def provider_uri(uri: str, aliases: HostAliases | None = None) -> str:
+def provider_uri(uri: str, aliases: HostAliases | None = None, *, anthropic_client: bool = False) -> str:
     """``uri`` with a loopback stand-in's (or an alias's) address replaced by the provider's origin."""
-    return urlunsplit(as_provider(urlsplit(uri), aliases))
+    return urlunsplit(as_provider(urlsplit(uri), aliases, anthropic_client=anthropic_client))

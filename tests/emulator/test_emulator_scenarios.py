@@ -166,7 +166,7 @@ def test_serve_prints_env_and_stops_on_ctrl_c() -> None:
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(7)]
+        lines = [proc.stdout.readline() for _ in range(9)]  # banner, 5 base URLs (litellm + SDKs), 3 keys
         exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines[1:])
         assert exports["ANTHROPIC_API_KEY"].startswith("fake-")
         base = exports["OPENAI_API_BASE"]

@@ -269,6 +269,8 @@ def test_only_loopback_and_env(emulator: Emulator) -> None:
         "OPENAI_API_BASE": emulator.url + "/v1",
         "ANTHROPIC_API_BASE": emulator.url,
         "OPENROUTER_API_BASE": emulator.url + "/api/v1",
+        "OPENAI_BASE_URL": emulator.url + "/v1",
+        "ANTHROPIC_BASE_URL": emulator.url,
     }
     assert wire.provider_for_path("/api/v1/chat/completions") is openrouter
 

@@ -37,6 +37,10 @@ class Outcome:
     result: Result
     drift: str | None = None  # rendered drift against the previous recording
     drift_level: int | None = None
+    # Generator runs: what the emulator could not serve for this test ("POST /v1/files"), and the
+    # tool or output schemas it could not satisfy (its words).
+    unknown_routes: list[str] | None = None
+    scenario_errors: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -50,6 +54,10 @@ class Outcome:
         if self.drift is not None:
             doc["drift"] = self.drift
             doc["drift_level"] = self.drift_level
+        if self.unknown_routes:
+            doc["unknown_routes"] = list(self.unknown_routes)
+        if self.scenario_errors:
+            doc["scenario_errors"] = list(self.scenario_errors)
         return doc
 
     @classmethod
@@ -63,6 +71,8 @@ class Outcome:
             Result(doc["result"]),
             doc.get("drift"),
             doc.get("drift_level"),
+            doc.get("unknown_routes"),
+            doc.get("scenario_errors"),
         )
 
 

@@ -19,6 +19,7 @@ from ..errors import CassetteError
 from ..modes import Action, Mode
 from ..providers import provider_uri
 from ..secrets import HeaderRules, scrub_cassette
+from ..synthetic.wire import provider_guess
 from .outcome import Outcome, Result
 from .spec import TestSpec
 from .state import RunState
@@ -45,11 +46,21 @@ def _litellm_version() -> str:
         return "unknown"
 
 
-def rewrite_to_provider_hosts(interactions: Sequence[Interaction]) -> list[Interaction]:
-    """Emulator URLs → the provider's real base URL, so the cassette reads as what production sends."""
+def rewrite_to_provider_hosts(
+    interactions: Sequence[Interaction], stand_in: str | None = None
+) -> list[Interaction]:
+    """Emulator URLs → the provider's real base URL, so the cassette reads as what production sends.
+
+    ``stand_in`` is the emulator's own address: a path no provider serves that it answered (with the
+    404 of the provider the path looks like) goes to that provider's host too, so it replays.
+    """
     rewritten = []
     for interaction in interactions:
-        uri = provider_uri(interaction.request.uri)
+        request_headers = {name.lower() for name, _ in interaction.request.headers}
+        uri = provider_uri(interaction.request.uri, anthropic_client="anthropic-version" in request_headers)
+        if uri == interaction.request.uri and stand_in and uri.startswith(stand_in + "/"):
+            path = uri[len(stand_in) :]
+            uri = provider_guess(path).ORIGIN + path
         if uri == interaction.request.uri:
             rewritten.append(interaction)
             continue
@@ -63,11 +74,12 @@ def build_cassette(
     mode: Mode,
     secret_patterns: Sequence[str],
     headers: HeaderRules = _NO_HEADER_RULES,
+    stand_in: str | None = None,
 ) -> Cassette:
     interactions = player.recorded
     synthetic = mode is Mode.RECORD_SYNTHETIC
     if synthetic:
-        interactions = rewrite_to_provider_hosts(interactions)
+        interactions = rewrite_to_provider_hosts(interactions, stand_in)
     meta: dict[str, Any] = {
         "origin": "synthetic" if synthetic else "recorded",
         "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -87,11 +99,12 @@ def save(
     check: bool,
     secret_patterns: Sequence[str],
     headers: HeaderRules = _NO_HEADER_RULES,
+    stand_in: str | None = None,
 ) -> Saved:
     """Write a passing test's recording; returns what happened, for the run's outcome."""
     if not player.recorded:
         return Saved(Result.EMPTY)
-    cassette = build_cassette(spec, player, mode, secret_patterns, headers)
+    cassette = build_cassette(spec, player, mode, secret_patterns, headers, stand_in)
     previous = spec.existing
     if previous is not None and same_content(previous, cassette):
         return Saved(Result.UNCHANGED)
@@ -116,6 +129,10 @@ def finish(
         scenario=spec.scenario.name,
         result=Result.REPLAYED,
     )
+    emulator = state.emulator
+    if action is not Action.REPLAY and state.mode is Mode.RECORD_SYNTHETIC and emulator is not None:
+        outcome.unknown_routes = list(emulator.unknown_routes) or None
+        outcome.scenario_errors = list(emulator.scenario_errors) or None
     if action is Action.REPLAY:
         if state.mode is Mode.RECORD_SYNTHETIC:
             outcome.result = Result.KEPT_RECORDED
@@ -142,6 +159,7 @@ def finish(
             check=state.check,
             secret_patterns=state.settings.secret_patterns,
             headers=state.header_rules,
+            stand_in=emulator.url if state.mode is Mode.RECORD_SYNTHETIC and emulator is not None else None,
         )
     except CassetteError as exc:  # e.g. a read-only cassette directory: say which and how to fix it
         pytest.fail(f"recording not saved: {exc}", pytrace=False)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
 
+from ..providers import PROVIDERS
 from . import endpoints, validation, wire
 from ._http import Handler, Server, reason_phrase, send, send_truncated
 from .arguments import UnsatisfiableSchema
@@ -115,8 +116,13 @@ class Emulator:
         return f"http://{self.host}:{self.port}"
 
     def env(self) -> dict[str, str]:
-        """Environment variables pointing litellm (and the provider SDKs) at this emulator."""
-        return {module.BASE_ENV: module.base_url(self.url) for module in wire.PROVIDERS.values()}
+        """Environment variables pointing litellm and the official SDKs (``OPENAI_BASE_URL``,
+        ``ANTHROPIC_BASE_URL``) at this emulator."""
+        litellm = {p.base_env: p.base_url(self.url) for p in PROVIDERS.values()}
+        return {
+            **litellm,
+            **{p.sdk_base_env: p.base_url(self.url) for p in PROVIDERS.values() if p.sdk_base_env},
+        }
 
     def use_scenario(self, scenario: Scenario | str | None) -> None:
         """Switch scenario and start it from its first step, with an empty request log."""

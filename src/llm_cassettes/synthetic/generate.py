@@ -112,6 +112,17 @@ def _summarise(outcomes: list[dict], *, check: bool, pytest_exit: int) -> int:
     for outcome in outcomes:
         if outcome.get("result") in ("would-change", "not-saved"):
             print(f"  {_LABELS[outcome['result']]}: {outcome['cassette']}  ({outcome['test']})")
+    unserved = [o for o in outcomes if o.get("unknown_routes")]
+    if unserved:
+        print("  tests that called endpoints the emulator does not serve (each got the provider's 404):")
+        for outcome in unserved:
+            print(f"    {outcome['test']}: {', '.join(outcome['unknown_routes'])}")
+    unsatisfied = [o for o in outcomes if o.get("scenario_errors")]
+    if unsatisfied:
+        print("  tests whose tool or output schema the emulator could not satisfy (each got a 400):")
+        for outcome in unsatisfied:
+            for error in outcome["scenario_errors"]:
+                print(f"    {outcome['test']}: {error}")
     if check and counts.get("would-change"):
         print("run `llm-cassettes generate` and commit the result", file=sys.stderr)
         return 1
