@@ -6,6 +6,7 @@ from hypothesis import settings
 
 # litellm must never fetch its model cost map from the network, in any test.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS", "True")  # nor its Anthropic beta table
 
 # Property tests explore new examples on every local run; CI (HYPOTHESIS_PROFILE=ci, set by
 # scripts/test) replays a fixed set, so a landing never depends on the luck of the draw.

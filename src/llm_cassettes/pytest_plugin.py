@@ -32,8 +32,10 @@ from .recording.spec import TestSpec
 from .recording.state import RunState
 from .settings import Settings
 
-# Before any test module imports litellm: its import would otherwise fetch the model cost map.
+# Before any test module imports litellm: its import would otherwise fetch the model cost map, and its
+# first Anthropic structured-output call its beta-headers table (a GET that would land in cassettes).
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS", "True")
 
 MARKER = "llm"
 PLACEHOLDER_KEY = "llm-cassettes-placeholder"
