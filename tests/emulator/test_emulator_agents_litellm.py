@@ -105,6 +105,25 @@ def test_a_429_on_the_second_turn_of_a_loop(emulator: Emulator, kwargs_for: Kwar
     assert third.choices[0].message.content == "The result is 2869461."
 
 
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [
+        (Step("connection_reset"), (litellm.APIConnectionError, litellm.InternalServerError)),
+        (Step("read_timeout", delay=5.0), litellm.Timeout),
+    ],
+    ids=["reset", "timeout"],
+)
+def test_a_transport_fault_on_the_second_turn(
+    emulator: Emulator, kwargs_for: Kwargs, step: Step, expected
+) -> None:
+    # Steps count requests, whatever they carry: step 2 is the loop's second turn.
+    emulator.use_scenario(Scenario("second_turn_fault", (Step("ok"), step), False, ""))
+    first = _tool_turn(kwargs_for, "openai")
+    with pytest.raises(expected):
+        litellm.completion(**_second_turn(kwargs_for, "openai", first, timeout=0.3))
+    assert len(emulator.requests) == 2
+
+
 @pytest.mark.parametrize("provider", PROVIDERS)
 @pytest.mark.parametrize("scenario", ["truncated_stream", "midstream_error"])
 def test_a_tool_call_stream_that_breaks_off(
