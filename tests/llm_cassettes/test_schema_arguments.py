@@ -243,7 +243,7 @@ def _containers(children: st.SearchStrategy) -> st.SearchStrategy:
 _schemas = st.recursive(_leaf, _containers, max_leaves=12)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(_schemas, st.lists(st.integers(-100, 100), max_size=3), st.lists(st.text(max_size=8), max_size=3))
 def test_generated_values_validate_or_the_error_names_a_keyword(schema, numbers, strings) -> None:
     try:
