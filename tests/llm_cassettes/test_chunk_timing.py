@@ -11,11 +11,14 @@ from llm_cassettes import (
     CassetteError,
     Fault,
     Interaction,
+    LLMCassettesError,
     RecordedRequest,
     RecordedResponse,
+    ReplayTiming,
     dumps,
     load,
     parse,
+    scrub_cassette,
 )
 
 EVENTS = [b'data: {"n":1}\n\n', b'data: {"n":2}\n\n', b"data: [DONE]\n\n"]
@@ -104,3 +107,52 @@ def test_timing_on_a_json_body_is_refused(tmp_path: Path) -> None:
     text = text.replace("style: compact", "style: compact\n      chunks:\n      - [0, 10]")
     with pytest.raises(CassetteError, match="chunks"):
         parse(text, "json.yaml")
+
+
+def test_scrubbing_a_secret_out_of_a_stream_moves_the_chunk_offsets_with_the_text() -> None:
+    key = "sk-proj-" + "Q" * 40
+    events = [b'data: {"n":1}\n\n', f'data: {{"key":"{key[:20]}'.encode(), f'{key[20:]}"}}\n\n'.encode()]
+    events.append(b"data: [DONE]\n\n")
+    offsets, at = [], 0
+    for event in events:
+        offsets.append(at)
+        at += len(event)
+    request = RecordedRequest.from_wire("POST", "https://api.openai.com/v1/chat/completions", [], b"")
+    response = RecordedResponse.from_wire(
+        200,
+        "OK",
+        [("content-type", "text/event-stream")],
+        b"".join(events),
+        chunks=list(zip(offsets, [100, 120, 140, 160], strict=True)),
+    )
+    scrubbed = scrub_cassette(Cassette(meta={}, interactions=[Interaction(request, response)]))
+    text = dumps(scrubbed)
+    assert key not in text and key[:20] not in text
+    reloaded = parse(text, "scrubbed.yaml").interactions[0].response  # valid: offsets fit the new body
+    chunks = reloaded.chunks
+    assert chunks is not None and chunks[0] == [0, 100] and chunks[-1][1] == 160
+    body = reloaded.body
+    assert body[chunks[-1][0] :] == b"data: [DONE]\n\n"  # the chunk after the secret starts where it did
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "factor"),
+    [
+        (None, "none", 1.0),
+        ("none", "none", 1.0),
+        ("Recorded", "recorded", 1.0),
+        ("0.25", "recorded", 0.25),
+        ("2", "recorded", 2.0),
+        ("0", "none", 1.0),
+        ("split", "split", 1.0),
+    ],
+)
+def test_replay_timing_values(text: str | None, kind: str, factor: float) -> None:
+    timing = ReplayTiming.parse(text)
+    assert (timing.kind, timing.factor) == (kind, factor)
+
+
+@pytest.mark.parametrize("text", ["fast", "-1", "nan", "inf", "1x"])
+def test_a_replay_timing_that_means_nothing_is_refused_with_the_valid_values(text: str) -> None:
+    with pytest.raises(LLMCassettesError, match="none, recorded, split"):
+        ReplayTiming.parse(text)
