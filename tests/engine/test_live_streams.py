@@ -54,8 +54,8 @@ def test_httpx_sync(monkeypatch):
     # A fake clock, the way retry tests install one: a paced replay must not use it (nor be sped up).
     fake_sleeps = []
     monkeypatch.setattr(time, "sleep", fake_sleeps.append)
-    started, arrivals = time.perf_counter(), []
     with httpx.Client(timeout=10) as client:
+        started, arrivals = time.perf_counter(), []  # after the client is built: times from the request
         with client.stream("POST", BASE + "/chat/completions", json=body(), headers=headers()) as r:
             for chunk in r.iter_bytes():
                 arrivals.append((time.perf_counter(), len(chunk)))
@@ -86,24 +86,37 @@ CUT_SHORT_TESTS = (
     + """
 @pytest.mark.llm(provider="openai")
 def test_abandon_after_two_chunks():
-    started, arrivals = time.perf_counter(), []
     with httpx.Client(timeout=10) as client:
+        started, arrivals = time.perf_counter(), []
         with client.stream("POST", BASE + "/chat/completions", json=body(), headers=headers()) as r:
             chunks = r.iter_bytes()
             for _ in range(2):
                 arrivals.append((time.perf_counter(), len(next(chunks))))
     keep("abandon", started, arrivals)
 
+LEFT_OPEN = []
+
+@pytest.mark.llm(provider="openai")
+def test_stream_left_open():
+    # Neither read to the end nor closed: the recording keeps what was read when the test ended.
+    client = httpx.Client(timeout=10)
+    request = client.build_request("POST", BASE + "/chat/completions", json=body(), headers=headers())
+    started, response = time.perf_counter(), client.send(request, stream=True)
+    chunks = response.iter_bytes()
+    keep("left_open", started, [(time.perf_counter(), len(next(chunks)))])
+    LEFT_OPEN.append((client, response, chunks))  # still open at teardown, when the cassette is saved
+
 @pytest.mark.llm(provider="openai")
 async def test_broken_stream():
-    started, arrivals = time.perf_counter(), []
     async with httpx.AsyncClient(timeout=10) as client:
+        started, arrivals = time.perf_counter(), []
         url = BASE + "/chat/completions"
         async with client.stream("POST", url, json=body("break"), headers=headers()) as r:
             with pytest.raises(httpx.RemoteProtocolError):
                 async for chunk in r.aiter_bytes():
                     arrivals.append((time.perf_counter(), len(chunk)))
-    keep("broken", started, arrivals, failed_at=time.perf_counter() - started)
+            failed_at = time.perf_counter() - started
+    keep("broken", started, arrivals, failed_at=failed_at)
 """
 )
 
@@ -190,7 +203,7 @@ def test_a_stream_cut_short_is_saved_as_far_as_it_went_and_replays_its_end_on_ti
     project, monkeypatch, tmp_path
 ):
     project.makepyfile(test_cut=CUT_SHORT_TESTS)
-    _record(project, monkeypatch).assert_outcomes(passed=2)
+    _record(project, monkeypatch).assert_outcomes(passed=3)
     out = tmp_path / "out"
 
     # A break reaches the client when the connection drops, after the chunks before it, not at once.
@@ -204,6 +217,8 @@ def test_a_stream_cut_short_is_saved_as_far_as_it_went_and_replays_its_end_on_ti
     assert abandoned.fault is None
     assert abandoned.response.body == CHUNKS[0] + CHUNKS[1]
     assert len(abandoned.response.body_doc["chunks"]) == 2
+    left_open = load(folder / "test_stream_left_open.yaml").interactions[0]
+    assert left_open.fault is None and left_open.response.body == CHUNKS[0]
     cut = load(folder / "test_broken_stream.yaml").interactions[0]
     assert cut.fault is not None and cut.fault.error == "RemoteProtocolError"
     assert cut.response.body == b"".join(CHUNKS[:BREAK_AFTER])
@@ -211,7 +226,8 @@ def test_a_stream_cut_short_is_saved_as_far_as_it_went_and_replays_its_end_on_ti
 
     # Half the recorded pace: the same chunks, the break at about half its recorded moment.
     _replay(project, monkeypatch, "half", "--llm-replay-timing=0.5")
-    assert _read(out, "abandon", "half")["sizes"] == _read(out, "abandon", "record")["sizes"]
+    for name in ("abandon", "left_open"):
+        assert _read(out, name, "half")["sizes"] == _read(out, name, "record")["sizes"]
     half = _read(out, "broken", "half")
     assert half["sizes"] == broken["sizes"]
     assert 0.6 * 0.5 * broken["failed_at"] <= half["failed_at"] <= 1.4 * 0.5 * broken["failed_at"]

@@ -16,21 +16,36 @@ Waiting uses the sleep functions of this module, bound at import: a test that pa
 from __future__ import annotations
 
 import asyncio
+import math
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from types import ModuleType
 from typing import Any, NoReturn
 
+from ..errors import ModeError
+
 # Bound once, before any test can patch them (see the module docstring).
-_clock = time.perf_counter
-_sleep = time.sleep
-_async_sleep = asyncio.sleep
+clock = time.perf_counter
+pause = time.sleep
+_asyncio_sleep = asyncio.sleep
 
 
 def elapsed_ms(started: float) -> int:
-    return max(0, round((_clock() - started) * 1000))
+    return max(0, round((clock() - started) * 1000))
+
+
+async def apause(seconds: float) -> None:
+    """``asyncio.sleep`` as it was at import (anyio's sleep outside asyncio, e.g. under trio)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        import anyio  # an httpx dependency
+
+        await anyio.sleep(seconds)
+        return
+    await _asyncio_sleep(seconds)
 
 
 # ------------------------------------------------------------------------------------------- record
@@ -143,105 +158,120 @@ def tee_stream_class(module: ModuleType) -> type:
 # ------------------------------------------------------------------------------------------- replay
 
 TIMING_CHOICES = "none, recorded, split, or a positive factor on the recorded pace (e.g. 0.25)"
+TIMING_ENV = "LLM_CASSETTES_REPLAY_TIMING"
 
 
 @dataclass(frozen=True)
 class ReplayTiming:
-    """How replay hands out streamed bodies: ``none`` (recorded chunks, no waiting), ``recorded``
-    (the recorded pace, scaled by ``factor``) or ``split`` (events cut across chunks, no waiting)."""
+    """How replay hands out streamed bodies.
+
+    ``none`` (the default): the recorded chunks, at once. ``recorded``: each chunk (and a fault that
+    ended the body) at its recorded moment, times ``factor`` (``0.25`` is four times faster). ``split``:
+    no waiting, and every event cut across two chunks, to exercise the client's SSE parser.
+    """
 
     kind: str = "none"
     factor: float = 1.0
 
     @classmethod
-    def parse(cls, text: str | None) -> ReplayTiming:
+    def parse(cls, text: str | None, source: str = "replay timing") -> ReplayTiming:
         value = (text or "none").strip().lower()
         if value in ("none", "split"):
             return cls(value)
         if value == "recorded":
-            return cls("recorded", 1.0)
+            return cls("recorded")
         try:
             factor = float(value)
         except ValueError:
-            factor = -1.0
-        if factor != factor or factor < 0 or factor == float("inf"):  # NaN, negative, infinite
-            raise ValueError(f"unknown replay timing {text!r}; expected {TIMING_CHOICES}")
+            factor = math.nan
+        if not math.isfinite(factor) or factor < 0:
+            raise ModeError(f"unknown {source} {text!r}; expected {TIMING_CHOICES}")
         return cls("none") if factor == 0 else cls("recorded", factor)
+
+    @classmethod
+    def resolve(cls, option: str | None, env: Mapping[str, str], ini: str) -> ReplayTiming:
+        """The option, else the environment variable, else the ini value; ``none`` when all are unset."""
+        if option:
+            return cls.parse(option, "--llm-replay-timing value")
+        if env.get(TIMING_ENV):
+            return cls.parse(env[TIMING_ENV], f"{TIMING_ENV} value")
+        return cls.parse(ini or None, "llm_cassettes_replay_timing value")
 
     @property
     def paced(self) -> bool:
         return self.kind == "recorded"
 
+    def __str__(self) -> str:
+        if not self.paced:
+            return self.kind
+        return "recorded" if self.factor == 1 else f"{self.factor:g}"
+
 
 def split_events(body: bytes) -> list[bytes]:
-    """The body cut in the middle of every event (and of the text after the last one): each chunk ends
+    """The body cut in the middle of every event (and of any text after the last one): each chunk ends
     inside an event and the next one completes it, as reads of a busy connection do."""
-    cuts, start = [], 0
+    pieces, last, start = [], 0, 0
     while start < len(body):
         end = body.find(b"\n\n", start)
         end = len(body) if end == -1 else end + 2
         middle = start + max(1, (end - start) // 2)
-        if middle < end:
-            cuts.append(middle)
+        if last < middle < end:
+            pieces.append(body[last:middle])
+            last = middle
         start = end
-    pieces, last = [], 0
-    for cut in cuts:
-        pieces.append(body[last:cut])
-        last = cut
     pieces.append(body[last:])
-    return [p for p in pieces if p]
+    return [piece for piece in pieces if piece]
 
 
-def chunk_bodies(body: bytes, timing: Sequence[Sequence[int]]) -> list[bytes]:
-    """The recorded chunks of ``body`` from its ``[(offset, ms), ...]`` timing."""
-    offsets = [int(entry[0]) for entry in timing] + [len(body)]
+def recorded_chunks(body: bytes, timing: Sequence[Sequence[int]]) -> list[bytes]:
+    """The recorded chunks of ``body`` from its ``[[offset, ms], ...]`` timing."""
+    offsets = [int(entry[0]) for entry in timing]
+    offsets.append(len(body))
     return [body[offsets[i] : offsets[i + 1]] for i in range(len(timing))]
 
 
 @cache
 def replay_stream_class(module: ModuleType) -> type:
-    """A byte stream (sync and async) that hands out recorded chunks, paced when asked, then ends or
-    fails as the recording did."""
+    """A byte stream (sync and async) that hands out recorded chunks, each at its due moment (ms after
+    the stream was made; None: at once), then ends, or fails like the recorded connection."""
 
     class ReplayStream(module.SyncByteStream, module.AsyncByteStream):  # type: ignore[name-defined, misc]
         def __init__(
             self,
             chunks: Sequence[bytes],
-            due_ms: Sequence[float] | None,
+            due_ms: Sequence[float] | None = None,
             fail: Callable[[], NoReturn] | None = None,
             fail_ms: float | None = None,
         ) -> None:
             self._chunks = chunks
-            self._due_ms = due_ms  # None: no waiting
+            self._due_ms = due_ms
             self._fail = fail
             self._fail_ms = fail_ms
-            self._started = _clock()
+            self._started = clock()
 
         def _wait(self, due_ms: float | None) -> float:
-            if due_ms is None or self._due_ms is None:
-                return 0.0
-            return due_ms / 1000 - (_clock() - self._started)
+            return 0.0 if due_ms is None else due_ms / 1000 - (clock() - self._started)
 
         def __iter__(self) -> Iterator[bytes]:
             due = self._due_ms
             for i, chunk in enumerate(self._chunks):
                 if due is not None and (wait := self._wait(due[i])) > 0:
-                    _sleep(wait)
+                    pause(wait)
                 yield chunk
             if self._fail is not None:
-                if (wait := self._wait(self._fail_ms)) > 0:
-                    _sleep(wait)
+                if due is not None and (wait := self._wait(self._fail_ms)) > 0:
+                    pause(wait)
                 self._fail()
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
             due = self._due_ms
             for i, chunk in enumerate(self._chunks):
                 if due is not None and (wait := self._wait(due[i])) > 0:
-                    await _async_sleep(wait)
+                    await apause(wait)
                 yield chunk
             if self._fail is not None:
-                if (wait := self._wait(self._fail_ms)) > 0:
-                    await _async_sleep(wait)
+                if due is not None and (wait := self._wait(self._fail_ms)) > 0:
+                    await apause(wait)
                 self._fail()
 
     ReplayStream.__qualname__ = f"ReplayStream[{module.__name__}]"
