@@ -14,12 +14,14 @@ import hashlib
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 from . import responder, wire
-from ._http import Handler, Server, reason_phrase, send, send_truncated
+from ._http import Handler, Pacer, Server, reason_phrase, send, send_truncated
+from .pacing import DEFAULT_PACE, pacing_of
 from .scenarios import Scenario, Step, StepKind, resolve
 from .wire import Exchange, WireResponse
 
@@ -43,7 +45,15 @@ class ReceivedRequest:
 class Emulator:
     """The provider emulator; use as a context manager or call start()/stop()."""
 
-    def __init__(self, host: str = LOOPBACK, port: int = 0, scenario: Scenario | str | None = None) -> None:
+    def __init__(
+        self,
+        host: str = LOOPBACK,
+        port: int = 0,
+        scenario: Scenario | str | None = None,
+        pace: float = DEFAULT_PACE,
+    ) -> None:
+        """``pace``: the share of each provider's nominal stream pacing (``synthetic.pacing``) really
+        waited: 1.0 streams like the provider, the default a hundredth of it, 0 not at all."""
         if host != LOOPBACK:
             raise ValueError(f"the emulator only binds {LOOPBACK}, not {host!r}")
         self.host = host
@@ -53,6 +63,7 @@ class Emulator:
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self.scenario = resolve(scenario)
+        self.pace = pace
         self._step_index = 0
         self._sequence = 0
         self.requests: list[ReceivedRequest] = []
@@ -178,14 +189,26 @@ class Emulator:
             self._hold(handler, step.delay or 30.0)
             handler.abort(reset=False)
         elif step.kind is StepKind.TRUNCATED_STREAM:
-            send_truncated(handler, _success(provider, exchange), step.events)
+            send_truncated(handler, _success(provider, exchange), step.events, self._pacer(provider))
         elif step.kind is StepKind.MIDSTREAM_ERROR:
-            send(handler, provider.midstream_error_response(exchange), headers)
+            send(handler, provider.midstream_error_response(exchange), headers, self._pacer(provider))
         else:  # "ok" and "delay"
             if step.kind is StepKind.DELAY and self._stopping.wait(step.delay):
                 handler.abort(reset=False)
                 return
-            send(handler, _success(provider, exchange), headers)
+            send(handler, _success(provider, exchange), headers, self._pacer(provider))
+
+    def _pacer(self, provider: ModuleType) -> Pacer | None:
+        """Waits until each stream chunk is due at the provider's pace (times ``self.pace``)."""
+        if self.pace <= 0:
+            return None
+        pacing, started = pacing_of(provider.NAME), time.monotonic()
+
+        def wait_for(index: int) -> bool:
+            delay = started + self.pace * pacing.due_ms(index) / 1000 - time.monotonic()
+            return delay <= 0 or not self._stopping.wait(delay)
+
+        return wait_for
 
     def _hold(self, handler: Handler, seconds: float) -> None:
         """Keep the request unanswered until the client gives up, the time is up, or we stop."""
