@@ -9,6 +9,7 @@ through the ``pytest11`` entry point.
 from .cassette import Cassette, Fault, Interaction, RecordedRequest, RecordedResponse, dumps, load, parse
 from .drift import CassetteDrift, Drift, compare_cassettes, compare_paths, render
 from .engine.player import CassettePlayer
+from .engine.streams import ReplayTiming
 from .errors import (
     ANY_ERROR,
     CassetteError,
@@ -45,6 +46,7 @@ __all__ = [
     "PruneError",
     "RecordedRequest",
     "RecordedResponse",
+    "ReplayTiming",
     "ScenarioError",
     "SecretPatternError",
     "Settings",

@@ -22,6 +22,7 @@ import pytest
 
 from .engine.network import loopback_only
 from .engine.player import CassettePlayer, RateGate
+from .engine.streams import TIMING_ENV, ReplayTiming
 from .engine.transport import intercept
 from .errors import CassetteError, CassetteMiss, ModeError
 from .modes import Action, Mode, action_for_test, decide_mode
@@ -99,6 +100,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="fail a replayed test that leaves recorded interactions unused (default: warn)",
     )
     group.addoption(
+        "--llm-replay-timing",
+        metavar="TIMING",
+        help="how replay hands out streams: none (recorded chunks at once, the default), recorded "
+        f"(at the recorded pace), a factor on it (0.25: 4x faster), split (events cut); also {TIMING_ENV}",
+    )
+    group.addoption(
         "--llm-synthetic",
         action="store_true",
         default=False,
@@ -151,6 +158,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "llm_cassettes_max_age_days", "warn when a recorded cassette is older than this", default=""
     )
     parser.addini("llm_cassettes_rate_delay", "default of --rate-delay", default="1.0")
+    parser.addini("llm_cassettes_replay_timing", "default of --llm-replay-timing", default="")
     parser.addini(
         "llm_cassettes_strict_unused", "fail on unused recorded interactions", type="bool", default=False
     )
@@ -169,6 +177,9 @@ def pytest_configure(config: pytest.Config) -> None:
             real_api_missing=config.getoption("--real-api-missing"),
             synthetic=config.getoption("--llm-synthetic"),
             env=os.environ,
+        )
+        timing = ReplayTiming.resolve(
+            config.getoption("--llm-replay-timing"), os.environ, config.getini("llm_cassettes_replay_timing")
         )
     except ModeError as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -193,6 +204,7 @@ def pytest_configure(config: pytest.Config) -> None:
         scenario_files=[root / p for p in config.getini("llm_cassettes_scenario_files")],
         max_age_days=float(max_age) if max_age else None,
         report_path=Path(report) if report else None,
+        replay_timing=timing,
     )
     config.hook.pytest_llm_cassettes_configure.call_historic(kwargs={"config": config, "settings": settings})
     config.pluginmanager.register(_OutcomeReporter(config), "llm-cassettes-outcomes")
@@ -206,7 +218,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     state = config.stash[_STATE]
-    return f"llm-cassettes: {state.mode.value} (cassettes in {state.cassette_dir})"
+    timing = f"; replay timing: {state.replay_timing}" if state.replay_timing.kind != "none" else ""
+    return f"llm-cassettes: {state.mode.value} (cassettes in {state.cassette_dir}{timing})"
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m llm` deselects by marker
@@ -271,6 +284,7 @@ def llm_cassette(
         rerecord_command=spec.record_command(),
         rate_gate=state.rate_gate,
         rules=state.match_rules,
+        timing=state.replay_timing,
     )
     item.stash[_PLAYER] = player
     _prepare_environment(monkeypatch, state, spec, action)

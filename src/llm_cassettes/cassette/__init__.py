@@ -1,7 +1,17 @@
 """The cassette room: the model, how it is stored (codec, validation, YAML), and crash-safe writes."""
 
 from ..errors import CassetteError, CassetteWriteError
-from .codec import Headers, decode_body, encode_body, header, headers_from_doc, headers_to_doc
+from .codec import (
+    Headers,
+    Timing,
+    decode_body,
+    encode_body,
+    header,
+    headers_from_doc,
+    headers_to_doc,
+    rebase_chunks,
+    with_chunks,
+)
 from .model import Cassette, Fault, Interaction, RecordedRequest, RecordedResponse
 from .validate import FORMAT_VERSION, ORIGINS, from_document
 from .yaml_io import dumps, load, parse, same_content, to_document
@@ -17,6 +27,7 @@ __all__ = [
     "Interaction",
     "RecordedRequest",
     "RecordedResponse",
+    "Timing",
     "decode_body",
     "dumps",
     "encode_body",
@@ -26,6 +37,8 @@ __all__ = [
     "headers_to_doc",
     "load",
     "parse",
+    "rebase_chunks",
     "same_content",
     "to_document",
+    "with_chunks",
 ]

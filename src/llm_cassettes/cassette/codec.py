@@ -3,13 +3,16 @@
 Bodies are stored decoded: ``{json: ..., style: indent2}`` for JSON (``style`` names the exact
 serialisation, so replay sends the provider's original bytes), ``{sse: "data: ...\\n\\n"}`` for event
 streams, ``{text: ...}`` for other text and ``{base64: ...}`` for anything else.
+
+A streamed body also keeps how it arrived, next to its text: ``chunks: [[offset, ms], ...]``, where each
+chunk starts in the body (bytes) and when it reached the client (ms after the request was sent).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 # --------------------------------------------------------------------------------------------- bodies
@@ -69,6 +72,59 @@ def decode_body(doc: Mapping[str, Any]) -> bytes:
     if "base64" in doc:
         return base64.b64decode(doc["base64"], validate=True)
     raise ValueError(f"unknown body form {sorted(doc)}; expected one of json, sse, text, base64")
+
+
+# --------------------------------------------------------------------------------------- chunk timing
+
+# Body forms that can carry chunk timing: their bytes are the text itself. A JSON body is re-serialised
+# from its value, so byte offsets into it would mean nothing to a reader.
+TIMED_FORMS = ("sse", "text", "base64")
+Timing = list[list[int]]  # [[offset in bytes, ms after the request], ...], one entry per chunk
+
+
+def with_chunks(doc: dict[str, Any], chunks: Sequence[Sequence[int]] | None) -> dict[str, Any]:
+    """``doc`` with the arrival of its chunks, when its form can hold them and there are any."""
+    if not chunks or not any(form in doc for form in TIMED_FORMS):
+        return doc
+    return {**doc, "chunks": [[int(offset), int(ms)] for offset, ms in chunks]}
+
+
+def rebase_chunks(doc: Mapping[str, Any], form: str, new_text: str) -> dict[str, Any]:
+    """``doc`` with its ``form`` text replaced by ``new_text`` (a scrubbed copy) and its chunk offsets
+    moved to match: line by line, since scrubbing replaces values inside lines and keeps line breaks.
+
+    An offset inside a changed line keeps its column, cut to the new line's length; chunks that come
+    to start at the same place merge (the earlier arrival time stays), so the timing stays valid.
+    """
+    new = {**doc, form: new_text}
+    chunks = doc.get("chunks")
+    if not chunks:
+        return new
+    old_lines = str(doc[form]).encode("utf-8").split(b"\n")
+    new_bytes = new_text.encode("utf-8")
+    new_lines = new_bytes.split(b"\n")
+    rebased: Timing = []
+    for offset, ms in chunks:
+        if len(old_lines) == len(new_lines):
+            moved = _moved_offset(int(offset), old_lines, new_lines)
+        else:  # not expected from scrubbing; proportional, but valid
+            moved = int(offset) * len(new_bytes) // max(1, sum(map(len, old_lines)) + len(old_lines) - 1)
+        if rebased and moved <= rebased[-1][0]:
+            continue
+        if moved < len(new_bytes) or not rebased:
+            rebased.append([min(moved, max(0, len(new_bytes) - 1)), int(ms)])
+    new["chunks"] = rebased
+    return new
+
+
+def _moved_offset(offset: int, old_lines: list[bytes], new_lines: list[bytes]) -> int:
+    old_start = new_start = 0
+    for old_line, new_line in zip(old_lines, new_lines, strict=True):
+        if offset <= old_start + len(old_line):
+            return new_start + min(offset - old_start, len(new_line))
+        old_start += len(old_line) + 1
+        new_start += len(new_line) + 1
+    return new_start
 
 
 # ------------------------------------------------------------------------------------------- headers

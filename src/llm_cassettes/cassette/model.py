@@ -6,7 +6,7 @@ A cassette is one YAML file per test::
     interactions:
     - request:  {method, uri, headers, body}
       response: {status: {code, message}, headers, body}    # absent when the request failed outright
-      fault:    {error: ReadTimeout, message: ...}           # the transport error, if any
+      fault:    {error: ReadTimeout, message: ..., ms: ...}  # the transport error, if any, and its moment
 
 The body bytes are computed lazily from the stored body document (see :mod:`.codec`): loading a large
 cassette only parses YAML.
@@ -15,13 +15,13 @@ cassette only parses YAML.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Self
 
-from .codec import Headers, decode_body, encode_body, header
+from .codec import Headers, Timing, decode_body, encode_body, header, with_chunks
 
 
 class _LazyBody:
@@ -70,17 +70,34 @@ class RecordedResponse(_LazyBody):
     body_doc: dict[str, Any]
 
     @classmethod
-    def from_wire(cls, status: int, reason: str, headers: Headers, body: bytes) -> RecordedResponse:
-        content_type = header(headers, "content-type")
-        return cls(status, reason, list(headers), encode_body(body, content_type)).knowing_body(body)
+    def from_wire(
+        cls,
+        status: int,
+        reason: str,
+        headers: Headers,
+        body: bytes,
+        chunks: Sequence[Sequence[int]] | None = None,
+    ) -> RecordedResponse:
+        """``chunks``: how a streamed body arrived, ``[(offset, ms), ...]`` (kept for text forms only)."""
+        doc = encode_body(body, header(headers, "content-type"))
+        return cls(status, reason, list(headers), with_chunks(doc, chunks)).knowing_body(body)
+
+    @property
+    def chunks(self) -> Timing | None:
+        """``[[offset, ms], ...]`` of a streamed body recorded with its arrival; None otherwise."""
+        return self.body_doc.get("chunks")
 
 
 @dataclass
 class Fault:
-    """A transport error the client saw: before any response, or while reading the body."""
+    """A transport error the client saw: before any response, or while reading the body.
+
+    ``ms``: when the client saw it, in ms after the request was sent (None in older cassettes).
+    """
 
     error: str
     message: str = ""
+    ms: int | None = None
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RERECORD_HINT, CassetteError
-from .codec import _JSON_STYLES, Headers, headers_from_doc
+from .codec import _JSON_STYLES, TIMED_FORMS, Headers, headers_from_doc
 from .model import Cassette, Fault, Interaction, RecordedRequest, RecordedResponse
 
 FORMAT_VERSION = 1
@@ -61,11 +61,12 @@ class _Shape:
                 )
         return headers_from_doc(raw)
 
-    def body(self, doc: Mapping[str, Any], where: str) -> dict[str, Any]:
+    def body(self, doc: Mapping[str, Any], where: str, *, response: bool = False) -> dict[str, Any]:
         body = doc.get("body")
         if body is None:
             return {}
         body = dict(self.mapping(body, f"{where}.body"))
+        chunks = body.pop("chunks", None)
         forms = [k for k in ("json", "sse", "text", "base64") if k in body]
         if len(forms) > 1:
             raise self.fail(f"{where}.body", f"holds several body forms {forms}; keep exactly one")
@@ -85,7 +86,48 @@ class _Shape:
                 base64.b64decode(body["base64"], validate=True)
             except (binascii.Error, ValueError) as exc:
                 raise self.fail(f"{where}.body.base64", f"not valid base64 ({exc})") from None
+        if chunks is not None:
+            body["chunks"] = self.chunks(chunks, body, forms, f"{where}.body.chunks", response)
         return body
+
+    def chunks(
+        self, chunks: Any, body: Mapping[str, Any], forms: list[str], where: str, response: bool
+    ) -> Any:
+        """The arrival of a streamed body: ``[[offset, ms], ...]`` that fits the body it describes."""
+        if not response:
+            raise self.fail(where, "only a response body records how its chunks arrived")
+        if not forms or forms[0] not in TIMED_FORMS:
+            raise self.fail(where, f"chunk timing needs the body as {', '.join(TIMED_FORMS)}, found {forms}")
+        if not isinstance(chunks, list) or not chunks:
+            raise self.fail(where, f"expected a list of [offset, ms] pairs, found {_kind(chunks)}")
+        size = _byte_length(body, forms[0])
+        previous_offset, previous_ms = -1, 0.0
+        for i, entry in enumerate(chunks):
+            if not (
+                isinstance(entry, list)
+                and len(entry) == 2
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in entry)
+            ):
+                raise self.fail(f"{where}[{i}]", f"expected an [offset, ms] pair, found {_kind(entry)}")
+            offset, ms = entry
+            if i == 0 and offset != 0:
+                raise self.fail(f"{where}[0]", f"the first chunk must start at offset 0, found {offset}")
+            if offset <= previous_offset:
+                raise self.fail(
+                    f"{where}[{i}]", f"offsets must be increasing: {offset} after {previous_offset}"
+                )
+            if offset >= size:
+                raise self.fail(
+                    f"{where}[{i}]", f"offset {offset} is beyond the end of the body ({size} bytes)"
+                )
+            if ms < 0:
+                raise self.fail(f"{where}[{i}]", f"negative time {ms} ms")
+            if ms < previous_ms:
+                raise self.fail(
+                    f"{where}[{i}]", f"arrives at {ms} ms, earlier than the chunk before ({previous_ms} ms)"
+                )
+            previous_offset, previous_ms = offset, ms
+        return chunks
 
 
 # reprlib bounds the work: repr() of a huge (or deeply nested) hand-edited value would be built in full
@@ -99,6 +141,29 @@ def _kind(value: Any) -> str:
     if value is None:
         return "nothing (null)"
     return f"{type(value).__name__} {_SHORT_REPR.repr(value)}"[:80]
+
+
+def _byte_length(body: Mapping[str, Any], form: str) -> int:
+    if form == "base64":
+        return len(base64.b64decode(body[form]))
+    text = body[form]
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+def _fault_ms(shape: _Shape, doc: Mapping[str, Any], response: RecordedResponse | None, where: str) -> Any:
+    ms = doc.get("ms")
+    if ms is None:
+        return None
+    if not isinstance(ms, (int, float)) or isinstance(ms, bool):
+        raise shape.fail(f"{where}.ms", f"expected a time in ms, found {_kind(ms)}")
+    if ms < 0:
+        raise shape.fail(f"{where}.ms", f"negative time {ms} ms")
+    chunks = response.chunks if response is not None else None
+    if chunks and ms < chunks[-1][1]:
+        raise shape.fail(
+            f"{where}.ms", f"{ms} ms is before the last chunk ({chunks[-1][1]} ms) of the body it ended"
+        )
+    return ms
 
 
 def from_document(doc: Any, path: str | Path | None = None) -> Cassette:
@@ -160,7 +225,7 @@ def _interaction(shape: _Shape, item: Any, index: int) -> Interaction:
             status=code,
             reason=str(message),
             headers=shape.headers(resp_doc, f"{where}.response"),
-            body_doc=shape.body(resp_doc, f"{where}.response"),
+            body_doc=shape.body(resp_doc, f"{where}.response", response=True),
         )
     fault = None
     if item.get("fault") is not None:
@@ -172,6 +237,7 @@ def _interaction(shape: _Shape, item: Any, index: int) -> Interaction:
             fault = Fault(
                 error=shape.field(fault_doc, "error", str, f"{where}.fault"),
                 message=str(fault_doc.get("message") or ""),
+                ms=_fault_ms(shape, fault_doc, response, f"{where}.fault"),
             )
     if response is None and fault is None:
         raise shape.fail(where, "has neither a 'response' nor a 'fault'; an interaction needs one of them")

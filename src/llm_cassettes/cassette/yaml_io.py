@@ -133,7 +133,16 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 
+class _Pair(list):  # type: ignore[type-arg]
+    """One ``[offset, ms]`` chunk entry, written on one line: ``- [187, 560]``."""
+
+
+def _represent_pair(dumper: yaml.SafeDumper, value: _Pair) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+
+
 _Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(_Pair, _represent_pair)
 
 
 def to_document(cassette: Cassette) -> dict[str, Any]:
@@ -153,13 +162,19 @@ def _interaction_doc(interaction: Interaction) -> dict[str, Any]:
     }
     if interaction.response is not None:
         response = interaction.response
+        body = response.body_doc
+        if "chunks" in body:
+            body = {**body, "chunks": [_Pair(entry) for entry in body["chunks"]]}
         doc["response"] = {
             "status": {"code": response.status, "message": response.reason},
             "headers": headers_to_doc(response.headers),
-            "body": response.body_doc,
+            "body": body,
         }
     if interaction.fault is not None:
-        doc["fault"] = {"error": interaction.fault.error, "message": interaction.fault.message}
+        fault = interaction.fault
+        doc["fault"] = {"error": fault.error, "message": fault.message}
+        if fault.ms is not None:
+            doc["fault"]["ms"] = fault.ms
     return doc
 
 

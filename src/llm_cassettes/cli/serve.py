@@ -25,6 +25,13 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
     parser.add_argument("--scenario", default="success", help="builtin scenario, or one from --scenario-file")
     parser.add_argument("--scenario-file", type=Path, help="YAML file of extra scenarios")
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=1.0,
+        help="share of the providers' stream pacing to really wait: 1 (default) streams like them, "
+        "0.1 ten times faster, 0 at once",
+    )
     return parser
 
 
@@ -37,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     try:
         scenario = _pick_scenario(args.scenario, args.scenario_file)
-        emulator = Emulator(port=args.port, scenario=scenario).start()
+        emulator = Emulator(port=args.port, scenario=scenario, pace=max(0.0, args.pace)).start()
     except (ScenarioError, OSError) as exc:
         print(f"llm-cassettes serve: {exc}", file=sys.stderr)
         return USAGE

@@ -8,8 +8,6 @@ map it exactly as they would in production.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from functools import cache
 from types import ModuleType
 from typing import Any, NoReturn
 
@@ -71,27 +69,3 @@ def exception_for(fault: Fault, module: ModuleType, request: Any) -> Exception:
 
 def raise_fault(fault: Fault, module: ModuleType, request: Any) -> NoReturn:
     raise exception_for(fault, module, request)
-
-
-@cache
-def interrupted_stream_class(module: ModuleType) -> type:
-    """A byte stream (sync and async) that delivers a partial body, then fails like the real connection."""
-
-    class InterruptedStream(module.SyncByteStream, module.AsyncByteStream):  # type: ignore[name-defined, misc]
-        def __init__(self, partial: bytes, fault: Fault, request: Any) -> None:
-            self._partial = partial
-            self._fault = fault
-            self._request = request
-
-        def __iter__(self) -> Iterator[bytes]:
-            if self._partial:
-                yield self._partial
-            raise_fault(self._fault, module, self._request)
-
-        async def __aiter__(self) -> AsyncIterator[bytes]:
-            if self._partial:
-                yield self._partial
-            raise_fault(self._fault, module, self._request)
-
-    InterruptedStream.__qualname__ = f"InterruptedStream[{module.__name__}]"
-    return InterruptedStream

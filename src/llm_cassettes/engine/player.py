@@ -11,6 +11,9 @@ from typing import Any
 from ..cassette import Cassette, Interaction, RecordedRequest
 from ..errors import CassetteMiss
 from .matching import DEFAULT_RULES, MatchRules, NearestMatch, RequestIndex, nearest, parse_json, request_key
+from .streams import ReplayTiming
+
+NO_WAITING = ReplayTiming()
 
 
 class MissReason(enum.StrEnum):
@@ -59,6 +62,7 @@ class CassettePlayer:
         rerecord_command: str = "",
         rate_gate: RateGate | None = None,
         rules: MatchRules = DEFAULT_RULES,
+        timing: ReplayTiming = NO_WAITING,
     ) -> None:
         self.path = path
         self.recording = recording
@@ -67,10 +71,12 @@ class CassettePlayer:
         self.rerecord_command = rerecord_command
         self.rate_gate = rate_gate or RateGate()
         self.rules = rules
+        self.timing = timing  # how replay hands out streamed bodies
         self.index = (
             RequestIndex(cassette.interactions, rules) if cassette is not None and not recording else None
         )
         self.recorded: list[Interaction] = []
+        self._streaming: list[Any] = []  # record mode: tees of bodies that may still be arriving
         self.requests: list[RecordedRequest] = []  # everything the test sent, in order, for assertions
         self.misses: list[Miss] = []
         self.played = 0
@@ -104,8 +110,17 @@ class CassettePlayer:
 
     # ------------------------------------------------------------------ record
 
-    def record(self, interaction: Interaction) -> None:
+    def record(self, interaction: Interaction, stream: Any = None) -> None:
+        """Keep an exchange, in request order; ``stream`` (a tee) completes its response as it arrives."""
         self.recorded.append(interaction)
+        if stream is not None:
+            self._streaming.append(stream)
+
+    def settle(self) -> None:
+        """End the recording of every body the test left unread: what it read is what is kept."""
+        for stream in self._streaming:
+            stream.finish("closed")
+        self._streaming.clear()
 
     # ------------------------------------------------------------------ reporting
 

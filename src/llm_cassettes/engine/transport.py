@@ -5,9 +5,11 @@ Clients pick a transport per request through ``Client._transport_for_url``. Patc
 *any* transport the client was built with (the default one, litellm's aiohttp transport, a proxy
 mount), and leaves the client's own request/response handling untouched.
 
-Record mode fetches the whole response from the real transport, stores it, then hands the client the
-same replayed response it will get from the cassette later, so a recording run and a replay run behave
-identically, down to a stream that breaks after its third event.
+Record mode hands the client the real response as it arrives: each chunk reaches the client when the
+provider sends it, and a tee (``streams``) copies it, with its arrival time, into the recording; a body
+that breaks raises the real transport's exception at the real moment. Replay hands out the recorded
+chunks (at once, at the recorded pace, or split across events: ``ReplayTiming``) and raises a recorded
+fault where the recording broke off.
 """
 
 from __future__ import annotations
@@ -17,15 +19,28 @@ import contextlib
 import importlib
 import time
 from collections.abc import Iterator
-from functools import cache
+from dataclasses import replace
+from functools import cache, partial
 from types import ModuleType
 from typing import Any
 
-from ..cassette import Fault, Interaction, RecordedRequest, RecordedResponse
-from .faults import exception_for, fault_from_exception, interrupted_stream_class
-from .player import CassettePlayer
+from ..cassette import Fault, Interaction, RecordedRequest, RecordedResponse, header
+from .faults import exception_for, fault_from_exception, raise_fault
+from .player import NO_WAITING, CassettePlayer
+from .streams import (
+    Arrival,
+    ReplayTiming,
+    apause,
+    clock,
+    elapsed_ms,
+    pause,
+    recorded_chunks,
+    replay_stream_class,
+    split_events,
+    tee_stream_class,
+)
 
-# Headers that describe the transfer, not the content: the body is stored decoded and whole.
+# Headers that describe the transfer, not the content: the body is stored (and handed on) decoded.
 _TRANSFER_HEADERS = frozenset(
     {"content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"}
 )
@@ -52,19 +67,39 @@ def _stored_headers(response: Any) -> list[tuple[str, str]]:
     return [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _TRANSFER_HEADERS]
 
 
-def build_response(module: ModuleType, interaction: Interaction, request: Any) -> Any:
+def _extensions(reason: str) -> dict[str, bytes]:
+    extensions = {"http_version": b"HTTP/1.1"}
+    if reason:
+        extensions["reason_phrase"] = reason.encode("latin-1", "replace")
+    return extensions
+
+
+def build_response(
+    module: ModuleType, interaction: Interaction, request: Any, timing: ReplayTiming = NO_WAITING
+) -> Any:
     """The response the real transport would have returned for this recording (or its exception)."""
     recorded = interaction.response
     if recorded is None:
         raise exception_for(interaction.fault or Fault("TransportError"), module, request)
-    if interaction.fault is not None:
-        stream = interrupted_stream_class(module)(recorded.body, interaction.fault, request)
+    fault, chunks = interaction.fault, recorded.chunks
+    split = timing.kind == "split" and "sse" in recorded.body_doc
+    if fault is None and chunks is None and not split:
+        stream = module.ByteStream(recorded.body)  # the common case, and the cheapest
     else:
-        stream = module.ByteStream(recorded.body)
-    extensions = {"http_version": b"HTTP/1.1"}
-    if recorded.reason:
-        extensions["reason_phrase"] = recorded.reason.encode("latin-1", "replace")
-    return module.Response(recorded.status, headers=recorded.headers, stream=stream, extensions=extensions)
+        body = recorded.body
+        if split:
+            pieces = split_events(body)
+        else:
+            pieces = recorded_chunks(body, chunks) if chunks else [body] if body else []
+        due = None  # no waiting
+        if timing.paced:  # (split never is)
+            due = [entry[1] * timing.factor for entry in chunks] if chunks else [0.0] * len(pieces)
+        fail = partial(raise_fault, fault, module, request) if fault is not None else None
+        fail_ms = fault.ms * timing.factor if fault is not None and fault.ms is not None else None
+        stream = replay_stream_class(module)(pieces, due, fail, fail_ms)
+    return module.Response(
+        recorded.status, headers=recorded.headers, stream=stream, extensions=_extensions(recorded.reason)
+    )
 
 
 class _CassetteTransport:
@@ -75,50 +110,58 @@ class _CassetteTransport:
         self.inner = inner
         self.player = player
 
-    def _replayed(self, request: Any, body: bytes) -> Any | None:
-        interaction = self.player.lookup(request.method, str(request.url), body)
-        return None if interaction is None else build_response(self.module, interaction, request)
+    def _lookup(self, request: Any, body: bytes) -> Interaction | None:
+        return self.player.lookup(request.method, str(request.url), body)
 
-    def _failed(self, request: Any, body: bytes, exc: BaseException) -> None:
-        self.player.record(Interaction(_wire_request(request, body), fault=fault_from_exception(exc)))
+    def _wait_before(self, interaction: Interaction) -> float:
+        """Seconds a paced replay waits before raising a fault that came instead of a response."""
+        timing, fault = self.player.timing, interaction.fault
+        if not timing.paced or interaction.response is not None or fault is None or fault.ms is None:
+            return 0.0
+        return fault.ms * timing.factor / 1000
 
-    def _completed(
-        self, request: Any, body: bytes, response: Any, content: bytes, exc: BaseException | None
-    ) -> Any:
-        recorded = RecordedResponse.from_wire(
-            response.status_code, response.reason_phrase, _stored_headers(response), content
-        )
+    def _failed(self, request: Any, body: bytes, exc: BaseException, started: float) -> None:
+        fault = replace(fault_from_exception(exc), ms=elapsed_ms(started))
+        self.player.record(Interaction(_wire_request(request, body), fault=fault))
+
+    def _live(self, request: Any, body: bytes, response: Any, started: float) -> Any:
+        """The real response, its body teed into the recording as the client reads it."""
+        status, reason, headers = response.status_code, response.reason_phrase, _stored_headers(response)
+        streamed = "event-stream" in header(headers, "content-type")
+        # In the recording from the start, so exchanges keep the order of their responses.
         interaction = Interaction(
-            _wire_request(request, body), recorded, fault_from_exception(exc) if exc is not None else None
+            _wire_request(request, body), RecordedResponse.from_wire(status, reason, headers, b"")
         )
-        self.player.record(interaction)
-        return build_response(self.module, interaction, request)
+
+        def arrived(arrival: Arrival) -> None:
+            interaction.response = RecordedResponse.from_wire(
+                status, reason, headers, arrival.body, arrival.timing() if streamed else None
+            )
+            if arrival.error is not None:
+                interaction.fault = replace(fault_from_exception(arrival.error), ms=arrival.error_ms)
+
+        tee = tee_stream_class(self.module)(response, Arrival(started), arrived)
+        self.player.record(interaction, tee)
+        return self.module.Response(status, headers=headers, stream=tee, extensions=_extensions(reason))
 
 
 class SyncCassetteTransport(_CassetteTransport):
     def handle_request(self, request: Any) -> Any:
         body = request.read()
-        replayed = self._replayed(request, body)
-        if replayed is not None:
-            return replayed
+        interaction = self._lookup(request, body)
+        if interaction is not None:
+            if wait := self._wait_before(interaction):
+                pause(wait)
+            return build_response(self.module, interaction, request, self.player.timing)
         time.sleep(self.player.rate_gate.wait_time())
         self.player.rate_gate.mark()
+        started = clock()
         try:
             response = self.inner.handle_request(request)
         except Exception as exc:
-            self._failed(request, body, exc)
+            self._failed(request, body, exc, started)
             raise
-        chunks: list[bytes] = []
-        error: BaseException | None = None
-        try:
-            for chunk in response.iter_bytes():  # decodes gzip/deflate/br: cassettes hold readable bodies
-                chunks.append(chunk)
-        except Exception as exc:
-            error = exc
-        finally:
-            with contextlib.suppress(Exception):
-                response.close()
-        return self._completed(request, body, response, b"".join(chunks), error)
+        return self._live(request, body, response, started)
 
     def close(self) -> None:
         self.inner.close()
@@ -127,27 +170,20 @@ class SyncCassetteTransport(_CassetteTransport):
 class AsyncCassetteTransport(_CassetteTransport):
     async def handle_async_request(self, request: Any) -> Any:
         body = await request.aread()
-        replayed = self._replayed(request, body)
-        if replayed is not None:
-            return replayed
+        interaction = self._lookup(request, body)
+        if interaction is not None:
+            if wait := self._wait_before(interaction):
+                await apause(wait)
+            return build_response(self.module, interaction, request, self.player.timing)
         await asyncio.sleep(self.player.rate_gate.wait_time())
         self.player.rate_gate.mark()
+        started = clock()
         try:
             response = await self.inner.handle_async_request(request)
         except Exception as exc:
-            self._failed(request, body, exc)
+            self._failed(request, body, exc, started)
             raise
-        chunks: list[bytes] = []
-        error: BaseException | None = None
-        try:
-            async for chunk in response.aiter_bytes():
-                chunks.append(chunk)
-        except Exception as exc:
-            error = exc
-        finally:
-            with contextlib.suppress(Exception):
-                await response.aclose()
-        return self._completed(request, body, response, b"".join(chunks), error)
+        return self._live(request, body, response, started)
 
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -11,14 +11,15 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from ..cassette import Cassette, Interaction, dumps, same_content
+from ..cassette import Cassette, Interaction, dumps, same_content, with_chunks
 from ..cassette.persist import write_atomic
 from ..drift import compare_cassettes, render
 from ..engine.player import CassettePlayer
 from ..errors import CassetteError
 from ..modes import Action, Mode
-from ..providers import provider_uri
+from ..providers import provider_of, provider_uri
 from ..secrets import HeaderRules, scrub_cassette
+from ..synthetic.pacing import nominal_chunks, pacing_of
 from ..synthetic.wire import provider_guess
 from .outcome import Outcome, Result
 from .spec import TestSpec
@@ -68,6 +69,30 @@ def rewrite_to_provider_hosts(
     return rewritten
 
 
+def with_nominal_timing(interactions: Sequence[Interaction]) -> list[Interaction]:
+    """Synthetic streams timed at their provider's nominal pace (``synthetic.pacing``), not as measured:
+    what a recording run measures varies, and the generator must write the same bytes every time.
+
+    A fault that ended a stream comes one gap after its last chunk; a fault instead of a response (a
+    reset, a timeout) keeps no moment, since that is the client's timeout rather than the provider's.
+    """
+    timed = []
+    for interaction in interactions:
+        response, fault = interaction.response, interaction.fault
+        if response is not None and response.chunks is not None:
+            provider = provider_of(interaction.request.uri)
+            pacing = pacing_of(provider.name if provider else None)
+            chunks = nominal_chunks(provider.name if provider else None, response.body)
+            doc = with_chunks({k: v for k, v in response.body_doc.items() if k != "chunks"}, chunks)
+            response = replace(response, body_doc=doc).knowing_body(response.body)
+            if fault is not None:
+                fault = replace(fault, ms=chunks[-1][1] + pacing.gap_ms if chunks else None)
+        elif fault is not None:
+            fault = replace(fault, ms=None)
+        timed.append(replace(interaction, response=response, fault=fault))
+    return timed
+
+
 def build_cassette(
     spec: TestSpec,
     player: CassettePlayer,
@@ -79,7 +104,7 @@ def build_cassette(
     interactions = player.recorded
     synthetic = mode is Mode.RECORD_SYNTHETIC
     if synthetic:
-        interactions = rewrite_to_provider_hosts(interactions, stand_in)
+        interactions = with_nominal_timing(rewrite_to_provider_hosts(interactions, stand_in))
     meta: dict[str, Any] = {
         "origin": "synthetic" if synthetic else "recorded",
         "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -102,6 +127,7 @@ def save(
     stand_in: str | None = None,
 ) -> Saved:
     """Write a passing test's recording; returns what happened, for the run's outcome."""
+    player.settle()
     if not player.recorded:
         return Saved(Result.EMPTY)
     cassette = build_cassette(spec, player, mode, secret_patterns, headers, stand_in)

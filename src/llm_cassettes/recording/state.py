@@ -9,6 +9,7 @@ from typing import Any
 
 from ..engine.matching import MatchRules
 from ..engine.player import RateGate
+from ..engine.streams import ReplayTiming
 from ..modes import Mode
 from ..secrets import HeaderRules
 from ..settings import Settings
@@ -30,6 +31,7 @@ class RunState:
     report_path: Path | None = None
     emulator: Any = None
     outcomes: list[Outcome] = field(default_factory=list)
+    replay_timing: ReplayTiming = field(default_factory=ReplayTiming)
 
     # Frozen views of the settings, made on first use: after pytest_llm_cassettes_configure has run.
     @cached_property

@@ -11,7 +11,16 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..cassette import Cassette, Fault, Headers, Interaction, RecordedRequest, RecordedResponse, decode_body
+from ..cassette import (
+    Cassette,
+    Fault,
+    Headers,
+    Interaction,
+    RecordedRequest,
+    RecordedResponse,
+    decode_body,
+    rebase_chunks,
+)
 from .matcher import _ALL_GATES, _Matcher, _matcher
 from .patterns import REDACTED, _is_credential_key, _redact_value, is_noise_header, is_secret_header
 
@@ -62,7 +71,8 @@ def _scrub_body(doc: dict[str, Any], matcher: _Matcher) -> dict[str, Any]:
     for form in ("sse", "text"):
         if form in doc and isinstance(doc[form], str):
             new_text = matcher.scrub(doc[form])
-            return doc if new_text is doc[form] else {**doc, form: new_text}
+            # A redaction changes lengths: the chunk offsets of a streamed body move with the text.
+            return doc if new_text is doc[form] else rebase_chunks(doc, form, new_text)
     return doc  # base64 (binary) bodies and empty bodies are left alone
 
 
@@ -161,7 +171,7 @@ def scrub_cassette(
                 response=(
                     _scrub_response(interaction.response, matcher, headers) if interaction.response else None
                 ),
-                fault=Fault(fault.error, matcher.scrub(fault.message)) if fault else None,
+                fault=Fault(fault.error, matcher.scrub(fault.message), fault.ms) if fault else None,
             )
         )
     meta = _scrub_json(dict(cassette.meta), matcher)

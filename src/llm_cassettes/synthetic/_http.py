@@ -124,13 +124,28 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.close()
 
 
-def send(handler: Handler, response: WireResponse, request_headers: dict[str, str]) -> None:
+# Called before stream chunk ``i`` is sent; waits until it is due, False when the emulator is stopping.
+Pacer = Callable[[int], bool]
+
+
+def _stream_chunks(handler: Handler, chunks: tuple[bytes, ...], pacer: Pacer | None) -> bool:
+    """One event per HTTP chunk, flushed, each when it is due, like a live stream; False if cut short."""
+    for i, chunk in enumerate(chunks):
+        if pacer is not None and not pacer(i):
+            handler.abort(reset=False)
+            return False
+        handler.write_chunk(chunk)
+    return True
+
+
+def send(
+    handler: Handler, response: WireResponse, request_headers: dict[str, str], pacer: Pacer | None = None
+) -> None:
     headers = list(response.headers)
     if response.streaming:
         handler.start(response.status, response.reason, _framed(headers, [("Transfer-Encoding", "chunked")]))
-        for chunk in response.chunks:  # one event per HTTP chunk, flushed, like a live stream
-            handler.write_chunk(chunk)
-        handler.end_chunks()
+        if _stream_chunks(handler, response.chunks, pacer):
+            handler.end_chunks()
         return
     body = response.body
     if response.compress and _accepts_gzip(request_headers.get("accept-encoding", "")):
@@ -152,7 +167,7 @@ def send(handler: Handler, response: WireResponse, request_headers: dict[str, st
         handler.wfile.flush()
 
 
-def send_truncated(handler: Handler, response: WireResponse, events: int) -> None:
+def send_truncated(handler: Handler, response: WireResponse, events: int, pacer: Pacer | None = None) -> None:
     """Start a 200 and drop the connection before the body is complete."""
     if response.streaming:
         handler.start(
@@ -160,8 +175,8 @@ def send_truncated(handler: Handler, response: WireResponse, events: int) -> Non
             response.reason,
             _framed(list(response.headers), [("Transfer-Encoding", "chunked")]),
         )
-        for chunk in response.chunks[: max(events, 0)]:
-            handler.write_chunk(chunk)
+        if not _stream_chunks(handler, response.chunks[: max(events, 0)], pacer):
+            return
     else:
         # Promise the whole body, deliver half of it.
         body = response.body

@@ -19,15 +19,17 @@ import hashlib
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
 
 from ..providers import PROVIDERS
 from . import endpoints, validation, wire
-from ._http import Handler, Server, reason_phrase, send, send_truncated
+from ._http import Handler, Pacer, Server, reason_phrase, send, send_truncated
 from .arguments import UnsatisfiableSchema
 from .endpoints import Answer
+from .pacing import DEFAULT_PACE, pacing_of
 from .scenarios import Scenario, Step, StepKind, resolve
 from .usage import PromptCache
 from .wire import Exchange, WireResponse
@@ -53,7 +55,15 @@ class ReceivedRequest:
 class Emulator:
     """The provider emulator; use as a context manager or call start()/stop()."""
 
-    def __init__(self, host: str = LOOPBACK, port: int = 0, scenario: Scenario | str | None = None) -> None:
+    def __init__(
+        self,
+        host: str = LOOPBACK,
+        port: int = 0,
+        scenario: Scenario | str | None = None,
+        pace: float = DEFAULT_PACE,
+    ) -> None:
+        """``pace``: the share of each provider's nominal stream pacing (``synthetic.pacing``) really
+        waited: 1.0 streams like the provider, the default a hundredth of it, 0 not at all."""
         if host != LOOPBACK:
             raise ValueError(f"the emulator only binds {LOOPBACK}, not {host!r}")
         self.host = host
@@ -63,6 +73,7 @@ class Emulator:
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
         self.scenario = resolve(scenario)
+        self.pace = pace
         self._step_index = 0
         self._sequence = 0
         self.requests: list[ReceivedRequest] = []
@@ -225,14 +236,27 @@ class Emulator:
                     self.scenario_errors.append(str(exc))
                 self._send(handler, provider.rejection_response(400, str(exc), answer.stub), headers)
                 return
+            pacer = self._pacer(provider)
             if step.kind is StepKind.TRUNCATED_STREAM:
-                send_truncated(handler, _dated(response), step.events)
+                send_truncated(handler, _dated(response), step.events, pacer)
             else:
-                self._send(handler, response, headers)
+                send(handler, _dated(response), headers, pacer)
 
     @staticmethod
     def _send(handler: Handler, response: WireResponse, headers: dict[str, str]) -> None:
         send(handler, _dated(response), headers)
+
+    def _pacer(self, provider: ModuleType) -> Pacer | None:
+        """Waits until each stream chunk is due at the provider's pace (times ``self.pace``)."""
+        if self.pace <= 0:
+            return None
+        pacing, started = pacing_of(provider.NAME), time.monotonic()
+
+        def wait_for(index: int) -> bool:
+            delay = started + self.pace * pacing.due_ms(index) / 1000 - time.monotonic()
+            return delay <= 0 or not self._stopping.wait(delay)
+
+        return wait_for
 
     def _hold(self, handler: Handler, seconds: float) -> None:
         """Keep the request unanswered until the client gives up, the time is up, or we stop."""
