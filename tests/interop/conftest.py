@@ -165,8 +165,10 @@ def _run_problems(label: str, result: pytest.RunResult, expected_tests: int) -> 
     passed, skipped, failed = listoutcomes()
     lines = []
     for report in [*failed, *skipped]:
-        errors = [ln for ln in report.longreprtext.splitlines() if ln.startswith("E ")] or [
-            report.longreprtext.strip().splitlines()[-1] if report.longreprtext.strip() else "?"
+        text = report.longreprtext.strip()
+        # A replay miss report starts with its headline; a traceback ends with its error line.
+        errors = [ln for ln in text.splitlines() if ln.startswith("E ")] or [
+            text.splitlines()[0] if text else "?"
         ]
         lines.append(f"{label}: {report.nodeid} {report.outcome} ({report.when}): {errors[-1][:300]}")
     if len(passed) != expected_tests and not lines:

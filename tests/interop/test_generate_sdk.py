@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from llm_cassettes.cassette_format import load
+from llm_cassettes import load
 
 from .conftest import KEEP_CONFTEST, clear_provider_env
 

@@ -12,6 +12,8 @@ import socket
 
 import pytest
 
+from .conftest import INI
+
 CONFTEST = """
 import socket
 import threading
@@ -189,7 +191,7 @@ def guard_project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_default_guard_covers_llm_tests_only_and_refuses_every_way_out(guard_project):
-    guard_project.makeini("[pytest]\n")
+    guard_project.makeini(INI)
     result = guard_project.runpytest("-p", "no:randomly")
     assert result.ret == 0, "\n".join(line for line in result.outlines if line.startswith(("E ", "FAILED")))
     result.assert_outcomes(passed=11)
@@ -198,19 +200,20 @@ def test_default_guard_covers_llm_tests_only_and_refuses_every_way_out(guard_pro
 def test_ipv6_loopback_stays_open_under_the_guard(pytester):
     if not _ipv6_loopback_available():
         pytest.skip("this machine has no IPv6 loopback to test against")
+    pytester.makeini(INI)
     pytester.makepyfile(test_v6=IPV6)
     pytester.runpytest().assert_outcomes(passed=1)
 
 
 def test_block_network_all_puts_every_test_under_the_guard(guard_project):
-    guard_project.makeini("[pytest]\nllm_cassettes_block_network = all\n")
+    guard_project.makeini(INI + "llm_cassettes_block_network = all\n")
     result = guard_project.runpytest("test_unmarked.py")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*llm-cassettes*dbhost.internal*"])
 
 
 def test_block_network_off_lifts_the_guard_from_llm_tests(guard_project):
-    guard_project.makeini("[pytest]\nllm_cassettes_block_network = off\n")
+    guard_project.makeini(INI + "llm_cassettes_block_network = off\n")
     guard_project.makepyfile(
         test_guarded="""
 import urllib.request
@@ -226,7 +229,7 @@ def test_marked_test_reaches_the_service(db_port):
 
 
 def test_an_unknown_block_network_value_is_a_usage_error_naming_the_choices(guard_project):
-    guard_project.makeini("[pytest]\nllm_cassettes_block_network = llms\n")
+    guard_project.makeini(INI + "llm_cassettes_block_network = llms\n")
     result = guard_project.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*llm_cassettes_block_network*'llms'*all*llm*off*"])

@@ -22,6 +22,7 @@ from types import ModuleType
 from typing import Any
 
 from ..cassette import Fault, Interaction, RecordedRequest, RecordedResponse
+from ..cassette.codec import Headers, header_value_from_wire, header_value_to_wire
 from .faults import exception_for, fault_from_exception, interrupted_stream_class
 from .player import CassettePlayer
 
@@ -41,15 +42,20 @@ def _client_modules() -> list[ModuleType]:
     return modules
 
 
+def _raw_headers(headers: Any, skip: frozenset[str]) -> Headers:
+    # The raw bytes, not httpx's decoded view: that one guesses one encoding for all values at once,
+    # and a value outside ASCII could not be turned back into the bytes the server sent.
+    pairs = ((name.decode("latin-1"), value) for name, value in headers.raw)
+    return [(name, header_value_from_wire(value)) for name, value in pairs if name.lower() not in skip]
+
+
 def _wire_request(request: Any, body: bytes) -> RecordedRequest:
-    headers = [
-        (k, v) for k, v in request.headers.multi_items() if k.lower() not in _REQUEST_TRANSPORT_HEADERS
-    ]
+    headers = _raw_headers(request.headers, _REQUEST_TRANSPORT_HEADERS)
     return RecordedRequest.from_wire(request.method, str(request.url), headers, body)
 
 
-def _stored_headers(response: Any) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _TRANSFER_HEADERS]
+def _stored_headers(response: Any) -> Headers:
+    return _raw_headers(response.headers, _TRANSFER_HEADERS)
 
 
 def build_response(module: ModuleType, interaction: Interaction, request: Any) -> Any:
@@ -64,7 +70,8 @@ def build_response(module: ModuleType, interaction: Interaction, request: Any) -
     extensions = {"http_version": b"HTTP/1.1"}
     if recorded.reason:
         extensions["reason_phrase"] = recorded.reason.encode("latin-1", "replace")
-    return module.Response(recorded.status, headers=recorded.headers, stream=stream, extensions=extensions)
+    headers = [(name.encode("latin-1"), header_value_to_wire(value)) for name, value in recorded.headers]
+    return module.Response(recorded.status, headers=headers, stream=stream, extensions=extensions)
 
 
 class _CassetteTransport:
@@ -85,9 +92,9 @@ class _CassetteTransport:
     def _completed(
         self, request: Any, body: bytes, response: Any, content: bytes, exc: BaseException | None
     ) -> Any:
-        recorded = RecordedResponse.from_wire(
-            response.status_code, response.reason_phrase, _stored_headers(response), content
-        )
+        unheard = self.player.unheard_headers
+        headers = [(k, v) for k, v in _stored_headers(response) if k.lower() not in unheard]
+        recorded = RecordedResponse.from_wire(response.status_code, response.reason_phrase, headers, content)
         interaction = Interaction(
             _wire_request(request, body), recorded, fault_from_exception(exc) if exc is not None else None
         )

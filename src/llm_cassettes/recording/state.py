@@ -12,6 +12,7 @@ from ..engine.player import RateGate
 from ..modes import Mode
 from ..secrets import HeaderRules
 from ..settings import Settings
+from .isolation import BlockNetwork
 from .outcome import Outcome
 
 
@@ -28,6 +29,7 @@ class RunState:
     scenario_files: list[Path] = field(default_factory=list)
     max_age_days: float | None = None
     report_path: Path | None = None
+    block_network: BlockNetwork = BlockNetwork.LLM
     emulator: Any = None
     outcomes: list[Outcome] = field(default_factory=list)
 
