@@ -87,7 +87,7 @@ def fake_provider() -> Iterator[FakeProvider]:
         yield fake
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def warm_sdk_imports(fake_provider: FakeProvider) -> None:
     """Import what the SDKs load lazily before pytester snapshots ``sys.modules``.
 
@@ -125,7 +125,9 @@ def clear_provider_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def sdk_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+def sdk_project(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, warm_sdk_imports: None
+) -> pytest.Pytester:
     pytester.makeini(INI)
     clear_provider_env(monkeypatch)
     return pytester

@@ -28,7 +28,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 CREATED = 1735689600  # 2025-01-01T00:00:00Z
-# Sent only when a request carries ``x-fake-note: 1``: a header value outside ASCII, as UTF-8 bytes.
+# Sent only when a request carries ``x-fake-note``: a header value outside ASCII, as UTF-8 bytes
+# (``x-fake-note: utf-8``, what most servers send) or ISO-8859-1 bytes (``latin-1``, what Python's own
+# http.server and Starlette send).
 NOTE_HEADER = ("x-note", "café ünïcödé")
 
 
@@ -416,10 +418,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response_only(reply.status)
         for name, value in reply.headers:
             self.send_header(name, value)
-        if request_headers.get("x-fake-note") == "1":
-            # http.server would encode the value as latin-1; real servers send UTF-8 bytes.
+        encoding = request_headers.get("x-fake-note")
+        if encoding in ("utf-8", "latin-1"):
             name, value = NOTE_HEADER
-            self._headers_buffer.append(f"{name}: {value}\r\n".encode())
+            self._headers_buffer.append(f"{name}: {value}\r\n".encode(encoding))
         if reply.stream:
             self.send_header("transfer-encoding", "chunked")
             self.end_headers()

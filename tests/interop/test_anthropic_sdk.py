@@ -7,7 +7,13 @@ over two turns (plain and streamed), clients built at import time and in a sessi
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import KEEP_CONFTEST, PLANTED_KEYS, PROVIDER_VARIABLES, record_and_replay
+
+# One xdist worker runs every SDK project: each worker would otherwise import both SDKs (seconds).
+pytestmark = pytest.mark.xdist_group("sdk")
+
 
 CONFTEST = (
     KEEP_CONFTEST

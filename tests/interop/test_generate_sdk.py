@@ -17,6 +17,10 @@ from llm_cassettes import load
 
 from .conftest import KEEP_CONFTEST, clear_provider_env
 
+# One xdist worker runs every SDK project: each worker would otherwise import both SDKs (seconds).
+pytestmark = pytest.mark.xdist_group("sdk")
+
+
 SDK_TESTS = """
 import os
 import anthropic

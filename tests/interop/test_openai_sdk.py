@@ -14,6 +14,10 @@ import pytest
 
 from .conftest import KEEP_CONFTEST, PLANTED_KEYS, PROVIDER_VARIABLES, record_and_replay
 
+# One xdist worker runs every SDK project: each worker would otherwise import both SDKs (seconds).
+pytestmark = pytest.mark.xdist_group("sdk")
+
+
 CONFTEST = (
     KEEP_CONFTEST
     + """
@@ -136,19 +140,21 @@ async def test_audio_transcription_multipart(keep):
     keep(transcript)
 
 
-def test_request_id_and_non_ascii_header(keep):
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_request_id_and_non_ascii_header(keep, encoding):
     raw = CLIENT.chat.completions.with_raw_response.create(
-        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-fake-note": "1"}
+        model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-fake-note": encoding}
     )
     keep(
         {
             "request_id": raw.request_id,
             "parsed_request_id": raw.parse()._request_id,
             "x-note": raw.headers.get("x-note"),
-            "x-note-raw": [v.decode("latin-1") for k, v in raw.headers.raw if k.lower() == b"x-note"],
+            "x-note-bytes": [v.hex() for k, v in raw.headers.raw if k.lower() == b"x-note"],
             "content-type": raw.headers.get("content-type"),
             "x-ratelimit-remaining-requests": raw.headers.get("x-ratelimit-remaining-requests"),
-        }
+        },
+        name=f"non_ascii_header_{encoding}",
     )
 """
 
@@ -158,15 +164,16 @@ def test_openai_sdk_records_and_replays_offline_without_keys(sdk_project, monkey
     sdk_project.makepyfile(test_openai_calls=TESTS)
     run = record_and_replay(sdk_project, monkeypatch, fake_provider, "-p", "no:randomly")
 
-    problems = run.problems(expected_tests=12)
+    problems = run.problems(expected_tests=13)
     assert not problems, "\n".join(problems)
-    assert len(run.cassettes) == len(run.recorded_out) == 12
+    assert len(run.cassettes) == len(run.recorded_out) == 13
     everything = b"".join(p.read_bytes() for p in run.cassettes)
     assert PLANTED_KEYS["OPENAI_API_KEY"].encode() not in everything
 
-    seen = run.recorded_out["test_request_id_and_non_ascii_header"]
-    assert seen["request_id"].startswith("req_") and seen["parsed_request_id"] == seen["request_id"]
-    assert seen["x-note"] == "café ünïcödé"
+    for encoding in ("utf-8", "latin-1"):
+        seen = run.recorded_out[f"non_ascii_header_{encoding}"]
+        assert seen["request_id"].startswith("req_") and seen["parsed_request_id"] == seen["request_id"]
+        assert seen["x-note-bytes"] == ["café ünïcödé".encode(encoding).hex()]
     assert run.recorded_out["test_chat_module_client"]["_request_id"].startswith("req_")
     # Placeholder keys live only as long as the run that set them.
     assert run.env_after_replay == {name: None for name in PROVIDER_VARIABLES}

@@ -35,8 +35,6 @@ def is_local_host(host: Any) -> bool:
         return True
     if isinstance(host, (bytes, bytearray)):
         host = bytes(host).decode("ascii", "replace")
-    if isinstance(host, int):  # AF_INET accepts an int address (INADDR_ANY is 0)
-        return host == 0 or (host >> 24) == 127
     name = str(host).strip().lower().rstrip(".")
     if name == "" or name in _LOCAL_NAMES or name.endswith(".localhost") or name == _THIS_MACHINE:
         return True
