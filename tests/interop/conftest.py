@@ -112,6 +112,9 @@ def warm_sdk_imports(fake_provider: FakeProvider) -> None:
     async def both() -> None:
         aoa = openai.AsyncOpenAI(api_key="warm-up", base_url=fake_provider.url + "/v1")
         await aoa.chat.completions.create(model="gpt-4o-mini", messages=messages)
+        http_client = openai.DefaultAioHttpClient()
+        async with openai.AsyncOpenAI(api_key="w", base_url=aoa.base_url, http_client=http_client) as aio:
+            await aio.chat.completions.create(model="gpt-4o-mini", messages=messages)
         aan = anthropic.AsyncAnthropic(api_key="warm-up", base_url=fake_provider.url)
         async with aan.messages.stream(model="claude-haiku-4-5", max_tokens=10, messages=messages) as s:
             await s.get_final_message()

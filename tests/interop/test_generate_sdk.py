@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from llm_cassettes import load
+from llm_cassettes import Cassette, load
 
 from .conftest import KEEP_CONFTEST, clear_provider_env
 
@@ -95,6 +95,11 @@ def test_every_base_url_variable_points_at_the_emulator():
 """
 
 
+def _cassettes_by_test(project: pytest.Pytester) -> dict[str, Cassette]:
+    """Every cassette the run wrote, by the test it belongs to (whatever the path scheme)."""
+    return {(c := load(p)).meta["test"]: c for p in (project.path / "cassettes").rglob("*.yaml")}
+
+
 @pytest.fixture
 def gen_project(sdk_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     sdk_project.makeconftest(KEEP_CONFTEST)
@@ -107,13 +112,13 @@ def test_generate_writes_sdk_cassettes_that_replay_offline(gen_project, monkeypa
     generated = gen_project.runpytest("--llm-synthetic", "-m", "llm", "-p", "no:randomly")
     assert generated.ret == 0, "\n".join(ln for ln in generated.outlines if ln.startswith(("E ", "FAILED")))
     generated.assert_outcomes(passed=5)
-    sdk_dir = gen_project.path / "cassettes" / "test_sdk"
-    chat = load(sdk_dir / "test_openai_sdk_chat.yaml")
+    written = _cassettes_by_test(gen_project)
+    chat = written["test_sdk.py::test_openai_sdk_chat"]
     assert chat.origin == "synthetic"
     assert chat.interactions[0].request.uri == "https://api.openai.com/v1/chat/completions"
-    stream = load(sdk_dir / "test_anthropic_sdk_async_stream.yaml")
+    stream = written["test_sdk.py::test_anthropic_sdk_async_stream"]
     assert stream.interactions[0].request.uri == "https://api.anthropic.com/v1/messages"
-    assert load(sdk_dir / "test_openai_sdk_rate_limited.yaml").interactions[0].response.status == 429
+    assert written["test_sdk.py::test_openai_sdk_rate_limited"].interactions[0].response.status == 429
 
     clear_provider_env(monkeypatch)
     replayed = gen_project.runpytest("test_sdk.py", "-p", "no:randomly")
@@ -125,7 +130,7 @@ def test_generate_refuses_to_leave_the_machine_naming_test_and_host(gen_project)
     result = gen_project.runpytest("--llm-synthetic", "-m", "llm")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*test_leak.py::test_reaches_for_the_internet*telemetry.example.invalid*"])
-    assert not (gen_project.path / "cassettes" / "test_leak").exists()
+    assert _cassettes_by_test(gen_project) == {}
 
 
 MISSES = """

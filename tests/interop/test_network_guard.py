@@ -75,6 +75,16 @@ def test_unmarked_test_reaches_a_service_by_name(db_port):
     assert httpx.get(f"http://dbhost.internal:{db_port}/health", timeout=5).text == "db ok"
     with socket.create_connection(("dbhost.internal", db_port), timeout=5):
         pass
+
+
+def test_unmarked_test_resolving_the_name_itself(db_port, monkeypatch):
+    resolve = socket.getaddrinfo
+
+    def cache_host(host, *args, **kwargs):
+        return resolve("127.0.0.1" if host == "cache.internal" else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", cache_host)
+    assert httpx.get(f"http://cache.internal:{db_port}/health", timeout=5).text == "db ok"
 """
 
 GUARDED = '''
@@ -194,7 +204,7 @@ def test_default_guard_covers_llm_tests_only_and_refuses_every_way_out(guard_pro
     guard_project.makeini(INI)
     result = guard_project.runpytest("-p", "no:randomly")
     assert result.ret == 0, "\n".join(line for line in result.outlines if line.startswith(("E ", "FAILED")))
-    result.assert_outcomes(passed=11)
+    result.assert_outcomes(passed=12)
 
 
 def test_ipv6_loopback_stays_open_under_the_guard(pytester):
@@ -207,8 +217,8 @@ def test_ipv6_loopback_stays_open_under_the_guard(pytester):
 
 def test_block_network_all_puts_every_test_under_the_guard(guard_project):
     guard_project.makeini(INI + "llm_cassettes_block_network = all\n")
-    result = guard_project.runpytest("test_unmarked.py")
-    result.assert_outcomes(failed=1)
+    result = guard_project.runpytest("test_unmarked.py", "-k", "by_name")
+    result.assert_outcomes(failed=1, deselected=1)
     result.stdout.fnmatch_lines(["*llm-cassettes*dbhost.internal*"])
 
 
@@ -225,7 +235,7 @@ def test_marked_test_reaches_the_service(db_port):
         assert response.read() == b"db ok"
 """
     )
-    guard_project.runpytest().assert_outcomes(passed=2)
+    guard_project.runpytest().assert_outcomes(passed=3)
 
 
 def test_an_unknown_block_network_value_is_a_usage_error_naming_the_choices(guard_project):

@@ -1,6 +1,7 @@
 """The official ``openai`` SDK (3.x, on httpx2) recorded through the plugin and replayed offline, keyless.
 
-One project holds every kind of call a user makes: sync and async chat, streams, tool calls over two
+One project holds every kind of call a user makes: sync and async chat (also over the SDK's aiohttp
+transport), streams, tool calls over two
 turns, embeddings (the SDK asks for base64 and decodes it), two multipart uploads (files and audio
 transcriptions: httpx2 picks a random boundary each time), clients built at import time in the test
 module and in conftest.py and in a session fixture, request ids and a non-ASCII response header.
@@ -81,6 +82,13 @@ async def test_chat_async(keep):
     client = openai.AsyncOpenAI()
     response = await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, seed=1)
     keep(response)
+
+
+async def test_chat_async_over_aiohttp(keep):
+    # The SDK's aiohttp transport (an httpx2.AsyncClient subclass) goes through the same seam.
+    async with openai.AsyncOpenAI(http_client=openai.DefaultAioHttpClient()) as client:
+        stream = await client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+        keep([chunk async for chunk in stream])
 
 
 def test_chat_stream(keep):
@@ -164,9 +172,9 @@ def test_openai_sdk_records_and_replays_offline_without_keys(sdk_project, monkey
     sdk_project.makepyfile(test_openai_calls=TESTS)
     run = record_and_replay(sdk_project, monkeypatch, fake_provider, "-p", "no:randomly")
 
-    problems = run.problems(expected_tests=13)
+    problems = run.problems(expected_tests=14)
     assert not problems, "\n".join(problems)
-    assert len(run.cassettes) == len(run.recorded_out) == 13
+    assert len(run.cassettes) == len(run.recorded_out) == 14
     everything = b"".join(p.read_bytes() for p in run.cassettes)
     assert PLANTED_KEYS["OPENAI_API_KEY"].encode() not in everything
 
