@@ -30,9 +30,9 @@ from .recording.isolation import (
     BLOCK_NETWORK_OPTION,
     RunSetup,
     block_network,
+    per_test_environment,
     refusal_for,
     set_up_run,
-    test_environment,
 )
 from .recording.outcome import Outcome, summary
 from .recording.save import finish
@@ -231,7 +231,7 @@ def pytest_configure(config: pytest.Config) -> None:
         block_network=guard,
     )
     setup = config.stash.get(_SETUP, None)
-    if setup is None or setup.mode is not mode:  # registered after the initial conftests (-p, pytester)
+    if setup is None or setup.mode is not mode:  # a plugin registered after the initial conftests loaded
         if setup is not None:
             setup.stop()
         setup = config.stash[_SETUP] = set_up_run(mode)
@@ -244,7 +244,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
     if state is not None and state.emulator is not None:
-        state.emulator.stop()  # the run's setup stops it too, and puts its variables back
+        state.emulator.stop()  # also one a test started late; the run's setup puts the variables back
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -315,7 +315,7 @@ def llm_cassette(
         unheard_headers=SYNTHETIC_NOISE_HEADERS if state.mode is Mode.RECORD_SYNTHETIC else frozenset(),
     )
     item.stash[_PLAYER] = player
-    for name, value in test_environment(state, spec.scenario, action).items():
+    for name, value in per_test_environment(state, spec.scenario, action).items():
         monkeypatch.setenv(name, value)
     with _guarded(refusal_for(state, item.nodeid, uses_cassette=True, action=action)), intercept(player):
         yield player

@@ -100,7 +100,7 @@ def set_up_run(mode: Mode) -> RunSetup:
     return setup
 
 
-def test_environment(state: RunState, scenario: Any, action: Action) -> dict[str, str]:
+def per_test_environment(state: RunState, scenario: Any, action: Action) -> dict[str, str]:
     """What one test adds: the emulator playing its scenario, or a placeholder for a key still unset.
 
     The second matters in record-missing runs, where a replayed test needs no key but gets no
