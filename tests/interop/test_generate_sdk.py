@@ -146,8 +146,8 @@ def test_chat_without_cassette():
     )
 
 
-def test_embeddings_without_cassette():
-    openai.OpenAI(max_retries=0).embeddings.create(model="text-embedding-3-small", input="hi")
+def test_upload_without_cassette():
+    openai.OpenAI(max_retries=0).files.create(file=("a.jsonl", b"{}", "application/jsonl"), purpose="batch")
 """
 
 
@@ -156,11 +156,12 @@ def test_a_miss_suggests_generate_only_where_the_emulator_can_answer(gen_project
     result = gen_project.runpytest()
     result.assert_outcomes(failed=2)
     output = result.stdout.str()
-    chat_report, embeddings_report = (
+    chat_report, upload_report = (
         re.search(rf"_ {name} _+\n(.*?)(?=\n_+ test_|\n=+ )", output, re.S).group(1)
-        for name in ("test_chat_without_cassette", "test_embeddings_without_cassette")
+        for name in ("test_chat_without_cassette", "test_upload_without_cassette")
     )
     assert 'pytest --real-api "test_misses.py::test_chat_without_cassette"' in chat_report
     assert "llm-cassettes generate" in chat_report
-    assert 'pytest --real-api "test_misses.py::test_embeddings_without_cassette"' in embeddings_report
-    assert "llm-cassettes generate" not in embeddings_report
+    # The emulator does not serve uploads: generating could not record this one.
+    assert 'pytest --real-api "test_misses.py::test_upload_without_cassette"' in upload_report
+    assert "llm-cassettes generate" not in upload_report

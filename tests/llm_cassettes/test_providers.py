@@ -66,11 +66,13 @@ def test_a_loopback_server_stands_for_the_provider_on_every_endpoint_of_its_api(
     )
 
 
-def test_the_emulator_speaks_only_the_chat_endpoints() -> None:
+def test_emulated_means_an_endpoint_the_emulator_serves_on_a_provider_host() -> None:
     assert providers.emulated("https://api.openai.com/v1/chat/completions")
+    assert providers.emulated("https://api.openai.com/v1/embeddings")
     assert providers.emulated("http://127.0.0.1:9/v1/messages")
     assert providers.emulated("https://openrouter.ai/api/v1/chat/completions")
-    assert not providers.emulated("https://api.openai.com/v1/embeddings")
+    assert not providers.emulated("https://api.openai.com/v1/files")  # uploads: OpenAI's, not emulated
+    assert not providers.emulated("https://api.openai.com/v1/audio/transcriptions")
     assert not providers.emulated("https://example.com/v1/chat/completions")
 
 
