@@ -51,6 +51,12 @@ class PruneError(LLMCassettesError):
     """Collection failed or was not trustworthy; nothing may be deleted."""
 
 
+# RuntimeError, not OSError: HTTP clients turn an OSError from connect() into a "connection error" they
+# retry with backoff; a RuntimeError goes straight to the test with its message (as pytest-recording's).
+class NetworkBlocked(LLMCassettesError, RuntimeError):
+    """A test under the network guard tried to reach another machine; the message names test and host."""
+
+
 class CassetteMiss(BaseException):
     """Raised into the HTTP client when replay has no recording for a request.
 

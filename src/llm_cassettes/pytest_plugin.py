@@ -10,6 +10,7 @@ is done elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -20,17 +21,25 @@ from typing import Any
 import pluggy
 import pytest
 
-from .engine.network import loopback_only
+from .engine.network import Refusal, loopback_only
 from .engine.player import CassettePlayer, RateGate
 from .engine.streams import TIMING_ENV, ReplayTiming
 from .engine.transport import intercept
 from .errors import CassetteError, CassetteMiss, ModeError
 from .modes import Action, Mode, action_for_test, decide_mode
-from .providers import key_variables
+from .recording.isolation import (
+    BLOCK_NETWORK_OPTION,
+    RunSetup,
+    block_network,
+    per_test_environment,
+    refusal_for,
+    set_up_run,
+)
 from .recording.outcome import Outcome, summary
 from .recording.save import finish
 from .recording.spec import TestSpec
 from .recording.state import RunState
+from .secrets import SYNTHETIC_NOISE_HEADERS
 from .settings import Settings
 
 # Before any test module imports litellm: its import would otherwise fetch the model cost map, and its
@@ -39,12 +48,12 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS", "True")
 
 MARKER = "llm"
-PLACEHOLDER_KEY = "llm-cassettes-placeholder"
 # user_properties key carrying a test's cassette outcome from xdist workers to the controller.
 OUTCOME_PROPERTY = "llm_cassettes"
 
 
 _STATE = pytest.StashKey[RunState]()
+_SETUP = pytest.StashKey[RunSetup]()
 _PLAYER = pytest.StashKey[CassettePlayer]()
 _CALL_REPORT = pytest.StashKey[pytest.TestReport]()
 _OUTCOME = pytest.StashKey[Outcome]()
@@ -162,6 +171,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "llm_cassettes_strict_unused", "fail on unused recorded interactions", type="bool", default=False
     )
+    parser.addini(
+        BLOCK_NETWORK_OPTION,
+        "which tests may reach only this machine in replay: all, llm (tests that use cassettes) or off",
+        default="llm",
+    )
+
+
+def _decide_mode(options: Any) -> Mode:
+    return decide_mode(
+        real_api=getattr(options, "real_api", False),
+        real_api_missing=getattr(options, "real_api_missing", False),
+        synthetic=getattr(options, "llm_synthetic", False),
+        env=os.environ,
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> Iterator[None]:
+    """Set the run's variables before the first conftest.py is imported: it may build a client."""
+    try:
+        mode = _decide_mode(early_config.known_args_namespace)
+    except ModeError:
+        return (yield)  # pytest_configure reports it
+    setup = early_config.stash[_SETUP] = set_up_run(mode)
+    early_config.add_cleanup(setup.stop)
+    try:
+        return (yield)
+    except BaseException:  # e.g. a conftest that fails to import: the run ends without unconfigure
+        setup.stop()
+        raise
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -172,12 +211,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "emulator script.",
     )
     try:
-        mode = decide_mode(
-            real_api=config.getoption("--real-api"),
-            real_api_missing=config.getoption("--real-api-missing"),
-            synthetic=config.getoption("--llm-synthetic"),
-            env=os.environ,
-        )
+        mode = _decide_mode(config.option)
+        guard = block_network(config.getini(BLOCK_NETWORK_OPTION))
         timing = ReplayTiming.resolve(
             config.getoption("--llm-replay-timing"), os.environ, config.getini("llm_cassettes_replay_timing")
         )
@@ -205,7 +240,15 @@ def pytest_configure(config: pytest.Config) -> None:
         max_age_days=float(max_age) if max_age else None,
         report_path=Path(report) if report else None,
         replay_timing=timing,
+        block_network=guard,
     )
+    setup = config.stash.get(_SETUP, None)
+    if setup is None or setup.mode is not mode:  # a plugin registered after the initial conftests loaded
+        if setup is not None:
+            setup.stop()
+        setup = config.stash[_SETUP] = set_up_run(mode)
+        config.add_cleanup(setup.stop)
+    config.stash[_STATE].emulator = setup.emulator
     config.hook.pytest_llm_cassettes_configure.call_historic(kwargs={"config": config, "settings": settings})
     config.pluginmanager.register(_OutcomeReporter(config), "llm-cassettes-outcomes")
 
@@ -213,7 +256,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
     if state is not None and state.emulator is not None:
-        state.emulator.stop()
+        state.emulator.stop()  # also one a test started late; the run's setup puts the variables back
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -245,10 +288,8 @@ def llm_cassette(
     item = request.node
     marker = item.get_closest_marker(MARKER)
     if marker is None:
-        if state.mode is Mode.REPLAY and not _recorded_by_pytest_recording(item):
-            with loopback_only():
-                yield None
-        else:
+        refusal = refusal_for(state, item.nodeid, uses_cassette=False, action=None)
+        with _guarded(None if _recorded_by_pytest_recording(item) else refusal):
             yield None
         return
     spec = TestSpec.from_marker(item, marker, state)
@@ -281,19 +322,17 @@ def llm_cassette(
         recording=action is Action.RECORD,
         cassette=cassette,
         test_id=item.nodeid,
-        rerecord_command=spec.record_command(),
+        rerecord_command=spec.record_command,  # given the missed request: suggests only what can record it
         rate_gate=state.rate_gate,
         rules=state.match_rules,
         timing=state.replay_timing,
+        unheard_headers=SYNTHETIC_NOISE_HEADERS if state.mode is Mode.RECORD_SYNTHETIC else frozenset(),
     )
     item.stash[_PLAYER] = player
-    _prepare_environment(monkeypatch, state, spec, action)
-    if action is Action.REPLAY:
-        with loopback_only(), intercept(player):
-            yield player
-    else:
-        with intercept(player):
-            yield player
+    for name, value in per_test_environment(state, spec.scenario, action).items():
+        monkeypatch.setenv(name, value)
+    with _guarded(refusal_for(state, item.nodeid, uses_cassette=True, action=action)), intercept(player):
+        yield player
     call = item.stash.get(_CALL_REPORT, None)
     passed = call is not None and call.passed and not player.misses
     item.stash[_OUTCOME] = finish(item.nodeid, state, spec, player, action, passed=passed)
@@ -312,25 +351,14 @@ def rate_limit_delay(request: pytest.FixtureRequest) -> Iterator[float]:
 # ---------------------------------------------------------------------------------------- internals
 
 
+def _guarded(refusal: Refusal | None) -> contextlib.AbstractContextManager[None]:
+    return contextlib.nullcontext() if refusal is None else loopback_only(refusal)
+
+
 def _recorded_by_pytest_recording(item: pytest.Item) -> bool:
     """A ``@pytest.mark.vcr`` test run with ``--record-mode``: pytest-recording records it, let it out."""
     record_mode = item.config.getoption("--record-mode", default=None)
     return item.get_closest_marker("vcr") is not None and record_mode not in (None, "none")
-
-
-def _prepare_environment(
-    monkeypatch: pytest.MonkeyPatch, state: RunState, spec: TestSpec, action: Action
-) -> None:
-    if action is Action.RECORD and state.mode is Mode.RECORD_SYNTHETIC:
-        for name, value in state.emulator_env(spec.scenario).items():
-            monkeypatch.setenv(name, value)
-        for name in key_variables():
-            monkeypatch.setenv(name, PLACEHOLDER_KEY)
-    elif action is Action.REPLAY:
-        # Clients that insist on a key still run; the key never leaves the process.
-        for name in key_variables():
-            if not os.environ.get(name):
-                monkeypatch.setenv(name, PLACEHOLDER_KEY)
 
 
 @pytest.hookimpl(wrapper=True)

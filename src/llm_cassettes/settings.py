@@ -20,7 +20,8 @@ class MatchKey:
     """What a request is matched on: two requests match exactly when their keys are equal.
 
     ``target`` is ``METHOD host/path?query`` (provider host, credentials dropped); ``body`` the parsed JSON
-    body with volatile fields removed, or the body text when it is not JSON.
+    body with volatile fields removed, ``{"multipart": [parts]}`` for an upload (each part's name,
+    filename, content_type and content; the boundary is left out), or the body text otherwise.
     """
 
     method: str

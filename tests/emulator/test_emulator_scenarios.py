@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from llm_cassettes import providers
 from llm_cassettes.synthetic import responder
 from llm_cassettes.synthetic.scenarios import (
     BUILTIN,
@@ -166,7 +167,8 @@ def test_serve_prints_env_and_stops_on_ctrl_c() -> None:
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(9)]  # banner, 5 base URLs (litellm + SDKs), 3 keys
+        variables = len(providers.base_url_variables()) + len(providers.key_variables())
+        lines = [proc.stdout.readline() for _ in range(1 + variables)]
         exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines[1:])
         assert exports["ANTHROPIC_API_KEY"].startswith("fake-")
         base = exports["OPENAI_API_BASE"]

@@ -267,10 +267,11 @@ def test_only_loopback_and_env(emulator: Emulator) -> None:
         Emulator(host="0.0.0.0")
     assert emulator.env() == {
         "OPENAI_API_BASE": emulator.url + "/v1",
-        "ANTHROPIC_API_BASE": emulator.url,
-        "OPENROUTER_API_BASE": emulator.url + "/api/v1",
         "OPENAI_BASE_URL": emulator.url + "/v1",
+        "ANTHROPIC_API_BASE": emulator.url,
         "ANTHROPIC_BASE_URL": emulator.url,
+        "OPENROUTER_API_BASE": emulator.url + "/api/v1",
+        "OPENROUTER_BASE_URL": emulator.url + "/api/v1",
     }
     assert wire.provider_for_path("/api/v1/chat/completions") is openrouter
 

@@ -186,9 +186,12 @@ def test_replay_blocks_non_loopback_connections_naming_the_host(project):
     project.makepyfile(
         test_net="""
 import socket, pytest
+@pytest.mark.llm
 def test_outside():
-    with pytest.raises(RuntimeError, match="Network is disabled for host '10.255.255.1'"):
-        socket.create_connection(("10.255.255.1", 443), timeout=1)
+    with pytest.raises(RuntimeError, match="test_outside tried to reach '10.255.255.1' .connect"):
+        with socket.socket() as sock:
+            sock.settimeout(1)
+            sock.connect(("10.255.255.1", 443))
 """
     )
     project.runpytest().assert_outcomes(passed=1)
@@ -233,7 +236,7 @@ def _connect():
     try:
         socket.create_connection(("10.255.255.1", 443), timeout=0.2)
     except RuntimeError as exc:  # the replay guard
-        return str(exc)
+        return "refused by llm-cassettes" if "llm-cassettes" in str(exc) else str(exc)
     except OSError:  # the network itself (unreachable here): the guard let it through
         return "reached the network"
     return "reached the network"
@@ -246,9 +249,10 @@ def test_plain():
     print("PLAIN:", _connect())
 """
     )
+    project.makeini("[pytest]\nllm_cassettes_block_network = all\n")  # plain tests under the guard too
     # In subprocesses: this test itself runs under the replay guard, which an in-process run would inherit.
     replay = project.runpytest_subprocess("-s")
-    assert "VCR: Network is disabled" in replay.stdout.str()
+    assert "VCR: refused by llm-cassettes" in replay.stdout.str()
     recording = project.runpytest_subprocess("-s", "--record-mode=once")
     assert "VCR: reached the network" in recording.stdout.str()
-    assert "PLAIN: Network is disabled" in recording.stdout.str()
+    assert "PLAIN: refused by llm-cassettes" in recording.stdout.str()

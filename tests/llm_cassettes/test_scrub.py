@@ -252,7 +252,10 @@ def test_headers_clients_read_survive_and_noise_is_dropped(scrubbed: Cassette) -
         assert response[name] == value
     assert dict(anthropic.response.headers)["anthropic-ratelimit-requests-remaining"] == "49"
     assert dict(anthropic.request.headers)["anthropic-version"] == "2023-06-01"
-    noise = {"date", "openai-processing-ms", "x-request-id", "cf-ray", "request-id", "user-agent"}
+    # The SDKs show request ids to the caller (``response._request_id``): replay must show the same.
+    assert response["x-request-id"] == "req_0123456789abcdef"
+    assert dict(anthropic.response.headers)["request-id"] == "req_011CSHoEeqs5C35K2UUqR7Fy"
+    noise = {"date", "openai-processing-ms", "cf-ray", "user-agent"}
     for interaction in scrubbed:
         names = {n for n, _ in interaction.request.headers}
         if interaction.response:

@@ -119,7 +119,10 @@ def _failures(junit: Path) -> dict[str, str | None]:
 
 
 def test_replay_blocks_every_non_loopback_address_naming_the_host(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "p", {"test_net.py": NETWORK_TESTS})
+    # `all`: plain tests under the guard too (the default, `llm`, guards only tests that use cassettes).
+    project = make_project(
+        tmp_path / "p", {"test_net.py": NETWORK_TESTS}, ini_extra="llm_cassettes_block_network = all\n"
+    )
     for name in ("test_llm_httpx_public_host_name", "test_llm_httpx_public_ip", "test_llm_urllib_public_ip"):
         path = project / "cassettes" / "test_net" / f"{name}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -130,18 +130,44 @@ def _moved_offset(offset: int, old_lines: list[bytes], new_lines: list[bytes]) -
 # ------------------------------------------------------------------------------------------- headers
 
 Headers = list[tuple[str, str]]
+HeaderDoc = str | dict[str, str]
 
 
-def headers_to_doc(headers: Headers) -> dict[str, str | list[str]]:
+class Latin1Value(str):
+    """A header value whose bytes were not UTF-8 (Python servers send ISO-8859-1): its text decoded as
+    Latin-1, one character per byte. Stored as ``{latin1: ...}`` and sent back as exactly those bytes."""
+
+
+def header_value_from_wire(raw: bytes) -> str:
+    """The stored text of a header value as it came off the wire; :func:`header_value_to_wire` inverts it."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Latin1Value(raw.decode("latin-1"))
+
+
+def header_value_to_wire(value: str) -> bytes:
+    return value.encode("latin-1") if isinstance(value, Latin1Value) else value.encode("utf-8")
+
+
+def _value_doc(value: str) -> HeaderDoc:
+    return {"latin1": str(value)} if isinstance(value, Latin1Value) else value
+
+
+def headers_to_doc(headers: Headers) -> dict[str, HeaderDoc | list[HeaderDoc]]:
     """Headers as a readable mapping; repeated headers (set-cookie) become lists."""
-    doc: dict[str, str | list[str]] = {}
+    doc: dict[str, HeaderDoc | list[HeaderDoc]] = {}
     for name, value in headers:
         key = name.lower()
         if key in doc:
             previous = doc[key]
-            doc[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+            doc[key] = (
+                [*previous, _value_doc(value)]
+                if isinstance(previous, list)
+                else [previous, _value_doc(value)]
+            )
         else:
-            doc[key] = value
+            doc[key] = _value_doc(value)
     return doc
 
 
@@ -149,7 +175,9 @@ def headers_from_doc(doc: Mapping[str, Any]) -> Headers:
     pairs: Headers = []
     for name, value in doc.items():
         values = value if isinstance(value, list) else [value]
-        pairs.extend((str(name), str(v)) for v in values)
+        pairs.extend(
+            (str(name), Latin1Value(v["latin1"]) if isinstance(v, Mapping) else str(v)) for v in values
+        )
     return pairs
 
 

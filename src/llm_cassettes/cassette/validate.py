@@ -55,9 +55,10 @@ class _Shape:
         raw = self.mapping(raw, f"{where}.headers")
         for name, value in raw.items():
             values = value if isinstance(value, list) else [value]
-            if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
+            if not all(_is_header_value(v) for v in values):
                 raise self.fail(
-                    f"{where}.headers.{name}", f"expected a string or list of strings, found {_kind(value)}"
+                    f"{where}.headers.{name}",
+                    f"expected a string, a {{latin1: string}} or a list of them, found {_kind(value)}",
                 )
         return headers_from_doc(raw)
 
@@ -135,6 +136,12 @@ class _Shape:
 _SHORT_REPR = reprlib.Repr()
 _SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
 _SHORT_REPR.maxlevel = 3
+
+
+def _is_header_value(value: Any) -> bool:
+    if isinstance(value, Mapping):  # {latin1: text}: a value whose bytes were not UTF-8
+        return set(value) == {"latin1"} and isinstance(value["latin1"], str)
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
 
 
 def _kind(value: Any) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,10 +60,11 @@ class CassettePlayer:
         recording: bool,
         cassette: Cassette | None,
         test_id: str = "",
-        rerecord_command: str = "",
+        rerecord_command: str | Callable[[str], str] = "",
         rate_gate: RateGate | None = None,
         rules: MatchRules = DEFAULT_RULES,
         timing: ReplayTiming = NO_WAITING,
+        unheard_headers: frozenset[str] = frozenset(),
     ) -> None:
         self.path = path
         self.recording = recording
@@ -72,6 +74,9 @@ class CassettePlayer:
         self.rate_gate = rate_gate or RateGate()
         self.rules = rules
         self.timing = timing  # how replay hands out streamed bodies
+        # Response headers left out of the recording *and* of what the client is handed while recording,
+        # so that the recording run and every replay show the client the same response.
+        self.unheard_headers = unheard_headers
         self.index = (
             RequestIndex(cassette.interactions, rules) if cassette is not None and not recording else None
         )
@@ -162,6 +167,9 @@ class CassettePlayer:
             lines.append("  the test made an LLM request but nothing was ever recorded for it")
         if len(self.misses) > 1:
             lines.append(f"  ({len(self.misses) - 1} more unmatched request(s) in this test)")
-        if self.rerecord_command:
-            lines.append(f"  to record it: {self.rerecord_command}")
+        command = (
+            self.rerecord_command(miss.uri) if callable(self.rerecord_command) else self.rerecord_command
+        )
+        if command:
+            lines.append(f"  to record it: {command}")
         return "\n".join(lines)

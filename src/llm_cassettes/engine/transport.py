@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from ..cassette import Fault, Interaction, RecordedRequest, RecordedResponse, header
+from ..cassette.codec import Headers, header_value_from_wire, header_value_to_wire
 from .faults import exception_for, fault_from_exception, raise_fault
 from .player import NO_WAITING, CassettePlayer
 from .streams import (
@@ -56,15 +57,25 @@ def _client_modules() -> list[ModuleType]:
     return modules
 
 
+def _raw_headers(headers: Any, skip: frozenset[str]) -> Headers:
+    # The raw bytes, not httpx's decoded view: that one guesses one encoding for all values at once,
+    # and a value outside ASCII could not be turned back into the bytes the server sent.
+    pairs = ((name.decode("latin-1"), value) for name, value in headers.raw)
+    return [(name, header_value_from_wire(value)) for name, value in pairs if name.lower() not in skip]
+
+
 def _wire_request(request: Any, body: bytes) -> RecordedRequest:
-    headers = [
-        (k, v) for k, v in request.headers.multi_items() if k.lower() not in _REQUEST_TRANSPORT_HEADERS
-    ]
+    headers = _raw_headers(request.headers, _REQUEST_TRANSPORT_HEADERS)
     return RecordedRequest.from_wire(request.method, str(request.url), headers, body)
 
 
-def _stored_headers(response: Any) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _TRANSFER_HEADERS]
+def _stored_headers(response: Any) -> Headers:
+    return _raw_headers(response.headers, _TRANSFER_HEADERS)
+
+
+def _wire_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
+    """Stored headers as the bytes the server sent (httpx would encode str values as ASCII)."""
+    return [(name.encode("latin-1"), header_value_to_wire(value)) for name, value in headers]
 
 
 def _extensions(reason: str) -> dict[str, bytes]:
@@ -98,7 +109,10 @@ def build_response(
         fail_ms = fault.ms * timing.factor if fault is not None and fault.ms is not None else None
         stream = replay_stream_class(module)(pieces, due, fail, fail_ms)
     return module.Response(
-        recorded.status, headers=recorded.headers, stream=stream, extensions=_extensions(recorded.reason)
+        recorded.status,
+        headers=_wire_headers(recorded.headers),
+        stream=stream,
+        extensions=_extensions(recorded.reason),
     )
 
 
@@ -126,7 +140,9 @@ class _CassetteTransport:
 
     def _live(self, request: Any, body: bytes, response: Any, started: float) -> Any:
         """The real response, its body teed into the recording as the client reads it."""
-        status, reason, headers = response.status_code, response.reason_phrase, _stored_headers(response)
+        unheard = self.player.unheard_headers
+        headers = [(k, v) for k, v in _stored_headers(response) if k.lower() not in unheard]
+        status, reason = response.status_code, response.reason_phrase
         streamed = "event-stream" in header(headers, "content-type")
         # In the recording from the start, so exchanges keep the order of their responses.
         interaction = Interaction(
@@ -142,7 +158,9 @@ class _CassetteTransport:
 
         tee = tee_stream_class(self.module)(response, Arrival(started), arrived)
         self.player.record(interaction, tee)
-        return self.module.Response(status, headers=headers, stream=tee, extensions=_extensions(reason))
+        return self.module.Response(
+            status, headers=_wire_headers(headers), stream=tee, extensions=_extensions(reason)
+        )
 
 
 class SyncCassetteTransport(_CassetteTransport):

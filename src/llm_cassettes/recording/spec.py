@@ -101,12 +101,20 @@ class TestSpec:
             names = sorted({p.name for p in found if p is not None})
         return [providers_module.PROVIDERS[p].key_env for p in names]
 
-    def record_command(self) -> str:
-        if self.scenario.real_api_can_produce:
+    def record_command(self, uri: str | None = None) -> str:
+        """How to record this test; with ``uri`` (a missed request), only what can record that request:
+        the generator only where the emulator speaks it (a provider's chat endpoint)."""
+        test = self.item.nodeid
+        can_generate = uri is None or providers_module.emulated(uri, self.host_aliases)
+        if not self.scenario.real_api_can_produce:
+            if can_generate:
+                return f'llm-cassettes generate "{test}"'
             return (
-                f'pytest --real-api "{self.item.nodeid}"  (or `llm-cassettes generate "{self.item.nodeid}"`)'
+                f"none can: scenario {self.scenario.name!r} needs the emulator, and the emulator does not "
+                f"speak {uri}"
             )
-        return f'llm-cassettes generate "{self.item.nodeid}"'
+        real = f'pytest --real-api "{test}"'
+        return f'{real}  (or `llm-cassettes generate "{test}"`)' if can_generate else real
 
     def warn_if_stale(self, cassette: Cassette) -> None:
         if self.max_age_days is None or cassette.origin != "recorded":

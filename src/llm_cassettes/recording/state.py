@@ -13,6 +13,7 @@ from ..engine.streams import ReplayTiming
 from ..modes import Mode
 from ..secrets import HeaderRules
 from ..settings import Settings
+from .isolation import BlockNetwork
 from .outcome import Outcome
 
 
@@ -29,6 +30,7 @@ class RunState:
     scenario_files: list[Path] = field(default_factory=list)
     max_age_days: float | None = None
     report_path: Path | None = None
+    block_network: BlockNetwork = BlockNetwork.LLM
     emulator: Any = None
     outcomes: list[Outcome] = field(default_factory=list)
     replay_timing: ReplayTiming = field(default_factory=ReplayTiming)

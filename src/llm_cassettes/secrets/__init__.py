@@ -8,6 +8,7 @@ from .patterns import (
     NOISE_HEADERS,
     REDACTED,
     SECRET_HEADERS,
+    SYNTHETIC_NOISE_HEADERS,
     is_noise_header,
     is_secret_header,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "NOISE_HEADER_PREFIXES",
     "REDACTED",
     "SECRET_HEADERS",
+    "SYNTHETIC_NOISE_HEADERS",
     "Finding",
     "HeaderRules",
     "SecretPatternError",

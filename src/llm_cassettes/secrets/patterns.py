@@ -98,14 +98,14 @@ SECRET_HEADERS: frozenset[str] = frozenset(
 
 # Dropped so that re-recording yields a small, reviewable diff. Deliberately absent: headers that
 # clients read to decide what to do next (retry-after, retry-after-ms, x-ratelimit-*,
-# anthropic-ratelimit-*, x-should-retry, content-type): removing them would change replay behaviour.
+# anthropic-ratelimit-*, x-should-retry, content-type): removing them would change replay behaviour;
+# and the request ids (x-request-id, request-id), which the SDKs hand to the caller (``_request_id``):
+# a replay must show the caller what the recording run showed it.
 NOISE_HEADERS: frozenset[str] = frozenset(
     {
         "user-agent",
         "cf-ray",
         "cf-cache-status",
-        "x-request-id",
-        "request-id",
         "date",
         "openai-processing-ms",
         "x-envoy-upstream-service-time",
@@ -126,6 +126,9 @@ NOISE_HEADERS: frozenset[str] = frozenset(
     }
 )
 NOISE_HEADER_PREFIXES: tuple[str, ...] = ("x-stainless-", "x-kong-", "x-datadog-", "x-b3-")
+# The emulator's request ids identify no request anyone can look up; generated (synthetic) cassettes
+# leave them out, and the generator's client never sees them either (see CassettePlayer.unheard_headers).
+SYNTHETIC_NOISE_HEADERS: frozenset[str] = frozenset({"x-request-id", "request-id"})
 
 # Names that mark the value next to them as a credential: header names (x-api-key, set-cookie, ...)
 # and field names in bodies or env-style text (OPENAI_API_KEY, client_secret, password, ...).

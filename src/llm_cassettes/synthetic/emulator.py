@@ -127,13 +127,9 @@ class Emulator:
         return f"http://{self.host}:{self.port}"
 
     def env(self) -> dict[str, str]:
-        """Environment variables pointing litellm and the official SDKs (``OPENAI_BASE_URL``,
-        ``ANTHROPIC_BASE_URL``) at this emulator."""
-        litellm = {p.base_env: p.base_url(self.url) for p in PROVIDERS.values()}
-        return {
-            **litellm,
-            **{p.sdk_base_env: p.base_url(self.url) for p in PROVIDERS.values() if p.sdk_base_env},
-        }
+        """Every variable a supported client reads its base URL from (litellm's ``*_API_BASE``, the SDKs'
+        ``OPENAI_BASE_URL`` / ``ANTHROPIC_BASE_URL``, ...), pointing at this emulator."""
+        return {name: p.base_url(self.url) for p in PROVIDERS.values() for name in p.base_envs}
 
     def use_scenario(self, scenario: Scenario | str | None) -> None:
         """Switch scenario and start it from its first step, with an empty request log."""
