@@ -21,9 +21,10 @@ from .errors import (
     NetworkBlocked,
     PruneError,
     ScenarioError,
+    SecretLeftError,
     SecretPatternError,
 )
-from .secrets import Finding, scan_paths, scan_text, scrub_cassette
+from .secrets import Finding, redact_name, scan_paths, scan_text, scrub_cassette
 from .settings import MatchKey, Settings
 from .synthetic.emulator import Emulator
 
@@ -50,6 +51,7 @@ __all__ = [
     "RecordedResponse",
     "ReplayTiming",
     "ScenarioError",
+    "SecretLeftError",
     "SecretPatternError",
     "Settings",
     "compare_cassettes",
@@ -57,6 +59,7 @@ __all__ = [
     "dumps",
     "load",
     "parse",
+    "redact_name",
     "render",
     "scan_paths",
     "scan_text",

@@ -30,6 +30,21 @@ class CassetteWriteError(CassetteError):
     """A cassette that could not be written (a read-only directory, a full disk); the old file is intact."""
 
 
+class SecretLeftError(CassetteWriteError):
+    """A recording in which the scan still finds a secret after scrubbing: it is not written (fail-closed)."""
+
+    def __init__(self, path: str | Path | None, findings: list[str]) -> None:
+        self.findings = findings
+        listed = "\n".join(f"  - {f}" for f in findings[:10])
+        super().__init__(
+            path,
+            f"not written: a secret is still there after scrubbing\n{listed}",
+            "if it is in the file name, give the test an id without it (pytest.param(..., id=...)); "
+            "otherwise make the value known (`llm_cassettes_secret_env`, Settings.secret_values) or add "
+            "a pattern (`llm_cassettes_secret_patterns`), then record again",
+        )
+
+
 # ValueError stays a base where callers validated input with ``except ValueError`` before the root existed.
 class ModeError(LLMCassettesError, ValueError):
     """A mode setting that cannot be understood (e.g. a typo in REAL_API_TESTS)."""

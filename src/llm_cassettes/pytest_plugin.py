@@ -25,7 +25,7 @@ from .engine.network import Refusal, loopback_only
 from .engine.player import CassettePlayer, RateGate
 from .engine.streams import TIMING_ENV, ReplayTiming
 from .engine.transport import intercept
-from .errors import CassetteError, CassetteMiss, ModeError
+from .errors import CassetteError, CassetteMiss, ModeError, SecretPatternError
 from .modes import Action, Mode, action_for_test, decide_mode
 from .recording.isolation import (
     BLOCK_NETWORK_OPTION,
@@ -39,7 +39,7 @@ from .recording.outcome import Outcome, summary
 from .recording.save import finish
 from .recording.spec import TestSpec
 from .recording.state import RunState
-from .secrets import SYNTHETIC_NOISE_HEADERS
+from .secrets import SYNTHETIC_NOISE_HEADERS, compile_patterns
 from .settings import Settings
 
 # Before any test module imports litellm: its import would otherwise fetch the model cost map, and its
@@ -158,6 +158,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
     )
     parser.addini(
+        "llm_cassettes_secret_env",
+        "environment variables whose values are secrets, whatever they look like (scrubbed everywhere)",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
         "llm_cassettes_scenario_files",
         "YAML files declaring extra emulator scenarios",
         type="linelist",
@@ -222,7 +228,11 @@ def pytest_configure(config: pytest.Config) -> None:
     delay = config.getoption("--rate-delay")
     max_age = config.getini("llm_cassettes_max_age_days").strip()
     report = config.getoption("--llm-report")
-    settings = Settings(secret_patterns=list(config.getini("llm_cassettes_secret_patterns")))
+    settings = Settings(
+        secret_patterns=list(config.getini("llm_cassettes_secret_patterns")),
+        secret_env=list(config.getini("llm_cassettes_secret_env")),
+    )
+    _check_patterns(settings.secret_patterns, f"llm_cassettes_secret_patterns ({config.inipath or 'ini'})")
     config.stash[_STATE] = RunState(
         mode=mode,
         root=root,
@@ -250,7 +260,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.add_cleanup(setup.stop)
     config.stash[_STATE].emulator = setup.emulator
     config.hook.pytest_llm_cassettes_configure.call_historic(kwargs={"config": config, "settings": settings})
+    _check_patterns(settings.secret_patterns, "settings.secret_patterns (pytest_llm_cassettes_configure)")
     config.pluginmanager.register(_OutcomeReporter(config), "llm-cassettes-outcomes")
+
+
+def _check_patterns(patterns: list[str], source: str) -> None:
+    try:
+        compile_patterns(patterns, source)
+    except SecretPatternError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -327,6 +345,7 @@ def llm_cassette(
         rules=state.match_rules,
         timing=state.replay_timing,
         unheard_headers=SYNTHETIC_NOISE_HEADERS if state.mode is Mode.RECORD_SYNTHETIC else frozenset(),
+        scrub_request=state.live_scrubber,
     )
     item.stash[_PLAYER] = player
     for name, value in per_test_environment(state, spec.scenario, action).items():

@@ -39,6 +39,9 @@ class Settings:
 
     volatile_body_paths: JSON body paths ignored in matching (``("metadata", "trace_id")``).
     secret_patterns: extra regexes scrubbed from recordings and flagged by the scan.
+    secret_env: names of environment variables whose values are secrets, whatever they look like
+        (the provider key variables always are): removed from recordings in every encoding.
+    secret_values: secret values themselves (``os.environ["MY_GATEWAY_TOKEN"]``), treated the same way.
     keep_headers: header names kept in recordings although the defaults drop them as noise
         (credentials are never kept).
     drop_headers: header names always removed from recordings.
@@ -49,6 +52,8 @@ class Settings:
 
     volatile_body_paths: list[tuple[str, ...]] = field(default_factory=lambda: list(VOLATILE_BODY_PATHS))
     secret_patterns: list[str] = field(default_factory=list)
+    secret_env: list[str] = field(default_factory=list)
+    secret_values: list[str] = field(default_factory=list)
     keep_headers: set[str] = field(default_factory=set)
     drop_headers: set[str] = field(default_factory=set)
     host_aliases: dict[str, str] = field(default_factory=dict)

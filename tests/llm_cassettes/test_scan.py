@@ -175,12 +175,13 @@ def test_scan_paths_walks_directories(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "dirty.yaml").write_text(PLANTED_YAML)
     (tmp_path / "a" / "clean.yml").write_text(CLEAN_YAML)
-    (tmp_path / "a" / "notes.txt").write_text(f"authorization: Bearer {BEARER_TOKEN}")  # not a cassette type
+    # Not a cassette, but a file in the cassette directory leaks as much as one: scanned too.
+    (tmp_path / "a" / "notes.txt").write_text(f"authorization: Bearer {BEARER_TOKEN}")
     (tmp_path / "a" / "dirty.json").write_text(
         json.dumps({"headers": {"x-api-key": ANTHROPIC_KEY}}, indent=2)
     )
     findings = scan_paths([tmp_path])
-    assert {Path(f.path).name for f in findings} == {"dirty.yaml", "dirty.json"}
+    assert {Path(f.path).name for f in findings} == {"dirty.yaml", "dirty.json", "notes.txt"}
     json_finding = next(f for f in findings if f.path.endswith(".json"))
     assert (json_finding.line, json_finding.kind) == (3, "anthropic-key")
     with pytest.raises(FileNotFoundError, match="nope"):

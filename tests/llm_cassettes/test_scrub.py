@@ -324,11 +324,19 @@ def test_logprob_tokens_are_not_credentials() -> None:
     assert out.body == _json_bytes(body)
 
 
-def test_base64_bodies_are_left_alone() -> None:
-    raw = b"\xff\xfe" + OPENAI_KEY.encode()
+def test_binary_bodies_are_scrubbed_byte_for_byte() -> None:
+    raw = b"\xff\xfe\x00" + OPENAI_KEY.encode() + b"\x00\xc3\x28"
     response = RecordedResponse.from_wire(200, "OK", [("content-type", "application/octet-stream")], raw)
     out = scrub_cassette(_one("GET", "https://x.test/", response=response)).interactions[0].response
-    assert "base64" in out.body_doc and out.body == raw
+    # Still binary, every byte around the secret unchanged.
+    assert "base64" in out.body_doc and out.body == b"\xff\xfe\x00REDACTED\x00\xc3\x28"
+
+
+def test_binary_bodies_without_a_secret_keep_their_bytes() -> None:
+    raw = bytes(range(256))
+    response = RecordedResponse.from_wire(200, "OK", [("content-type", "application/octet-stream")], raw)
+    out = scrub_cassette(_one("GET", "https://x.test/", response=response)).interactions[0].response
+    assert out.body_doc == response.body_doc
 
 
 def test_content_length_follows_a_changed_body() -> None:
@@ -372,6 +380,7 @@ SHAPES = {
     "openrouter-key": OPENROUTER_KEY,
     "openai-key": OPENAI_KEY,
     "bearer-token": "Bearer " + BEARER_TOKEN,
+    "basic-auth": "Basic " + "dXNlcjpodW50ZXIy",
     "aws-access-key-id": "AKIA" + "IOSFODNN7EXAMPLE",
     "google-api-key": GEMINI_KEY,
     "github-token": "ghp_" + "a" * 20 + "1" * 16,

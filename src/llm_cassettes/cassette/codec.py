@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -98,10 +99,14 @@ def rebase_chunks(doc: Mapping[str, Any], form: str, new_text: str) -> dict[str,
     """
     new = {**doc, form: new_text}
     chunks = doc.get("chunks")
-    if not chunks:
-        return new
-    old_lines = str(doc[form]).encode("utf-8").split(b"\n")
-    new_bytes = new_text.encode("utf-8")
+    if chunks:
+        new["chunks"] = rebase_offsets(chunks, str(doc[form]).encode("utf-8"), new_text.encode("utf-8"))
+    return new
+
+
+def rebase_offsets(chunks: Sequence[Sequence[int]], old: bytes, new_bytes: bytes) -> Timing:
+    """Chunk offsets into ``old`` moved to ``new_bytes`` (the same body scrubbed), line by line."""
+    old_lines = old.split(b"\n")
     new_lines = new_bytes.split(b"\n")
     rebased: Timing = []
     for offset, ms in chunks:
@@ -113,8 +118,7 @@ def rebase_chunks(doc: Mapping[str, Any], form: str, new_text: str) -> dict[str,
             continue
         if moved < len(new_bytes) or not rebased:
             rebased.append([min(moved, max(0, len(new_bytes) - 1)), int(ms)])
-    new["chunks"] = rebased
-    return new
+    return rebased
 
 
 def _moved_offset(offset: int, old_lines: list[bytes], new_lines: list[bytes]) -> int:
@@ -125,6 +129,22 @@ def _moved_offset(offset: int, old_lines: list[bytes], new_lines: list[bytes]) -
         old_start += len(old_line) + 1
         new_start += len(new_line) + 1
     return new_start
+
+
+# A multipart/form-data body starts with "--<boundary>" and ends with "--<boundary>--" (RFC 2046: 1-70
+# characters of this set). The boundary is random per request, so it is read from the body itself.
+_MULTIPART_START = re.compile(rb"--([0-9A-Za-z'()+_,./:=?-]{1,70})\r\n")
+
+
+def multipart_boundary(body: bytes) -> bytes | None:
+    """The boundary of a multipart body, or None when ``body`` is not one."""
+    if not body.startswith(b"--"):
+        return None
+    m = _MULTIPART_START.match(body)
+    if m is None:
+        return None
+    boundary = m.group(1)
+    return boundary if body.rstrip(b"\r\n").endswith(b"--" + boundary + b"--") else None
 
 
 # ------------------------------------------------------------------------------------------- headers

@@ -12,8 +12,19 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ..providers import as_provider
 
-# Query parameters that carry credentials: scrubbed before saving, so never part of the key.
-CREDENTIAL_QUERY_PARAMS = frozenset({"key", "api_key", "apikey", "token", "access_token"})
+# Query parameters that carry credentials: scrubbed before saving, so never part of the key (compared
+# lowercased, "-" read as "_": ?api-key= and ?API_KEY= are the same parameter).
+CREDENTIAL_QUERY_PARAMS = frozenset(
+    {
+        "key", "api_key", "apikey", "x_api_key", "token", "access_token", "auth", "auth_token",
+        "client_secret", "password", "secret", "sig", "signature", "x_amz_signature",
+        "x_amz_security_token", "x_amz_credential",
+    }
+)  # fmt: skip
+
+
+def is_credential_param(name: str) -> bool:
+    return name.lower().replace("-", "_") in CREDENTIAL_QUERY_PARAMS
 
 
 # A test sends many requests to the same few URLs, and the index asks again for every recording:
@@ -24,9 +35,7 @@ def canonical_target(method: str, uri: str, aliases: tuple[tuple[str, str], ...]
     """``aliases``: (host, provider origin) pairs, a tuple so that the cache can key on it."""
     parts = as_provider(urlsplit(uri), dict(aliases) if aliases else None)
     query = sorted(
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in CREDENTIAL_QUERY_PARAMS
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_credential_param(k)
     )
     target = f"{method.upper()} {parts.netloc.lower()}{parts.path.rstrip('/') or '/'}"
     if query:

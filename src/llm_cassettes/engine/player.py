@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,11 @@ from .matching import DEFAULT_RULES, MatchRules, NearestMatch, RequestIndex, nea
 from .streams import ReplayTiming
 
 NO_WAITING = ReplayTiming()
+
+# (method, uri, headers, body) -> (uri, body): the live request as the recorder would have saved it, so
+# that what scrubbing redacted still matches. The plugin passes the secrets room's scrubber; the engine
+# only knows its shape.
+RequestScrubber = Callable[[str, str, Sequence[tuple[str, str]], bytes], tuple[str, bytes]]
 
 
 class MissReason(enum.StrEnum):
@@ -65,6 +70,7 @@ class CassettePlayer:
         rules: MatchRules = DEFAULT_RULES,
         timing: ReplayTiming = NO_WAITING,
         unheard_headers: frozenset[str] = frozenset(),
+        scrub_request: RequestScrubber | None = None,
     ) -> None:
         self.path = path
         self.recording = recording
@@ -77,6 +83,7 @@ class CassettePlayer:
         # Response headers left out of the recording *and* of what the client is handed while recording,
         # so that the recording run and every replay show the client the same response.
         self.unheard_headers = unheard_headers
+        self.scrub_request = scrub_request
         self.index = (
             RequestIndex(cassette.interactions, rules) if cassette is not None and not recording else None
         )
@@ -88,13 +95,20 @@ class CassettePlayer:
 
     # ------------------------------------------------------------------ replay
 
-    def lookup(self, method: str, uri: str, body: bytes) -> Interaction | None:
+    def lookup(
+        self, method: str, uri: str, body: bytes, headers: Sequence[tuple[str, str]] = ()
+    ) -> Interaction | None:
         """The recorded answer; None means "send it for real" (record mode only)."""
         body_json = parse_json(body)
         body_doc = {"json": body_json} if body_json is not None else {"text": body.decode("utf-8", "replace")}
         self.requests.append(RecordedRequest(method.upper(), uri, [], body_doc if body else {}))
         if self.recording:
             return None
+        if self.scrub_request is not None:
+            # Matched (and reported on a miss) as it would have been saved: never the raw secret.
+            uri, scrubbed = self.scrub_request(method, uri, headers, body)
+            if scrubbed is not body:
+                body, body_json = scrubbed, parse_json(scrubbed)
         if self.index is None:
             self._miss(Miss(method, uri, body_json, body, MissReason.NO_CASSETTE))
         key = request_key(method, uri, body_json, body, self.rules)

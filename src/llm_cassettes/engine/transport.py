@@ -125,7 +125,7 @@ class _CassetteTransport:
         self.player = player
 
     def _lookup(self, request: Any, body: bytes) -> Interaction | None:
-        return self.player.lookup(request.method, str(request.url), body)
+        return self.player.lookup(request.method, str(request.url), body, request.headers.multi_items())
 
     def _wait_before(self, interaction: Interaction) -> float:
         """Seconds a paced replay waits before raising a fault that came instead of a response."""

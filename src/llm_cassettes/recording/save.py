@@ -15,10 +15,13 @@ from ..cassette import Cassette, Interaction, dumps, same_content, with_chunks
 from ..cassette.persist import write_atomic
 from ..drift import compare_cassettes, render
 from ..engine.player import CassettePlayer
-from ..errors import CassetteError
+from ..errors import CassetteError, SecretLeftError
 from ..modes import Action, Mode
 from ..providers import provider_of, provider_uri
 from ..secrets import HeaderRules, scrub_cassette
+from ..secrets.known import configured, from_headers
+from ..secrets.scan import leftover_secrets
+from ..settings import Settings
 from ..synthetic.pacing import nominal_chunks, pacing_of
 from ..synthetic.wire import provider_guess
 from .outcome import Outcome, Result
@@ -100,6 +103,7 @@ def build_cassette(
     secret_patterns: Sequence[str],
     headers: HeaderRules = _NO_HEADER_RULES,
     stand_in: str | None = None,
+    settings: Settings | None = None,
 ) -> Cassette:
     interactions = player.recorded
     synthetic = mode is Mode.RECORD_SYNTHETIC
@@ -113,7 +117,10 @@ def build_cassette(
     }
     if synthetic:
         meta["scenario"] = spec.scenario.name
-    return scrub_cassette(Cassette(meta=meta, interactions=interactions), secret_patterns, headers)
+    # What the test sent is a secret wherever it comes back: the provider keys, the project's values and
+    # every credential header of every request, whatever they look like.
+    known = [*configured(settings), *from_headers(h for i in interactions for h in i.request.headers)]
+    return scrub_cassette(Cassette(meta=meta, interactions=interactions), secret_patterns, headers, known)
 
 
 def save(
@@ -125,18 +132,30 @@ def save(
     secret_patterns: Sequence[str],
     headers: HeaderRules = _NO_HEADER_RULES,
     stand_in: str | None = None,
+    settings: Settings | None = None,
 ) -> Saved:
-    """Write a passing test's recording; returns what happened, for the run's outcome."""
+    """Write a passing test's recording; returns what happened, for the run's outcome.
+
+    Fail-closed: the scrubbed text is scanned as ``llm-cassettes scan`` would scan the file (and its
+    name); if a secret is still found, nothing is written and the error names the field.
+    """
     player.settle()
     if not player.recorded:
         return Saved(Result.EMPTY)
-    cassette = build_cassette(spec, player, mode, secret_patterns, headers, stand_in)
+    cassette = build_cassette(spec, player, mode, secret_patterns, headers, stand_in, settings)
     previous = spec.existing
     if previous is not None and same_content(previous, cassette):
         return Saved(Result.UNCHANGED)
     if check:
         return Saved(Result.WOULD_CHANGE)
-    write_atomic(spec.path, dumps(cassette))
+    text = dumps(cassette)
+    known = [*configured(settings), *from_headers(h for i in player.recorded for h in i.request.headers)]
+    left = leftover_secrets(text, spec.path.name, secret_patterns, known)
+    if left:
+        raise SecretLeftError(
+            spec.relative_path(), [f"{f.field or f'line {f.line}'}: {f.kind}: {f.excerpt}" for f in left]
+        )
+    write_atomic(spec.path, text)
     if previous is not None and mode is not Mode.RECORD_SYNTHETIC:
         drift = compare_cassettes(previous, cassette, name=str(spec.relative_path()))
         return Saved(Result.WRITTEN, render([drift]), int(drift.drift))
@@ -186,6 +205,7 @@ def finish(
             secret_patterns=state.settings.secret_patterns,
             headers=state.header_rules,
             stand_in=emulator.url if state.mode is Mode.RECORD_SYNTHETIC and emulator is not None else None,
+            settings=state.settings,
         )
     except CassetteError as exc:  # e.g. a read-only cassette directory: say which and how to fix it
         pytest.fail(f"recording not saved: {exc}", pytrace=False)

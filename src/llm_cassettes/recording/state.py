@@ -12,6 +12,7 @@ from ..engine.player import RateGate
 from ..engine.streams import ReplayTiming
 from ..modes import Mode
 from ..secrets import HeaderRules
+from ..secrets.live import LiveRequestScrubber
 from ..settings import Settings
 from .isolation import BlockNetwork
 from .outcome import Outcome
@@ -43,6 +44,12 @@ class RunState:
     @cached_property
     def header_rules(self) -> HeaderRules:
         return HeaderRules.of(self.settings.keep_headers, self.settings.drop_headers)
+
+    @cached_property
+    def live_scrubber(self) -> LiveRequestScrubber:
+        """Scrubs the live request in replay with the recording's rules, before it is matched."""
+        s = self.settings
+        return LiveRequestScrubber(s.secret_patterns, s.secret_env, s.secret_values)
 
     def emulator_env(self, scenario: Any) -> dict[str, str]:
         """The emulator (started on first use) set to ``scenario``; the variables that point clients at it."""

@@ -1,7 +1,11 @@
-"""The secrets room: what a secret looks like, scrubbing recordings, and scanning cassette files."""
+"""The secrets room: what a secret looks like (patterns, known values), scrubbing recordings in every
+encoding (and the live request before it is matched), redacting names, and scanning cassette files."""
 
 from ..errors import SecretPatternError
+from .known import KnownValue
+from .live import LiveRequestScrubber
 from .matcher import compile_patterns
+from .names import redact_name
 from .patterns import (
     DEFAULT_SECRET_PATTERNS,
     NOISE_HEADER_PREFIXES,
@@ -12,7 +16,7 @@ from .patterns import (
     is_noise_header,
     is_secret_header,
 )
-from .scan import Finding, scan_paths, scan_text
+from .scan import Finding, ScanReport, scan_paths, scan_text
 from .scrub import HeaderRules, scrub_cassette
 
 __all__ = [
@@ -24,10 +28,14 @@ __all__ = [
     "SYNTHETIC_NOISE_HEADERS",
     "Finding",
     "HeaderRules",
+    "KnownValue",
+    "LiveRequestScrubber",
+    "ScanReport",
     "SecretPatternError",
     "compile_patterns",
     "is_noise_header",
     "is_secret_header",
+    "redact_name",
     "scan_paths",
     "scan_text",
     "scrub_cassette",

@@ -7,11 +7,12 @@ patterns), so scrubbing a 1,000-interaction cassette costs one regex pass per st
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import SecretPatternError
+from .known import KnownValue, text_forms, unique
 from .patterns import (
     _FIELD_LINE,
     _NAMED_PATTERNS,
@@ -21,6 +22,7 @@ from .patterns import (
     _redact_value,
     _split_quotes,
     _value_is_safe,
+    is_redacted,
 )
 
 # ------------------------------------------------------------------------------------------- matcher
@@ -46,6 +48,7 @@ class _Hit:
     end: int
     kind: str
     excerpt: str
+    secret: tuple[int, int] = (0, 0)  # the span of the secret itself (within start..end)
 
 
 # Python's regex engine tries every alternative at every character (~1 us/char for this alternation),
@@ -55,11 +58,11 @@ class _Hit:
 # '"api_key":'), so "max_tokens" and "x-ratelimit-remaining-tokens" lines are not scanned.
 _GATE_LITERALS: tuple[str, ...] = (
     "sk-", "bearer", "akia", "asia", "abia", "acca", "aiza", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
-    "github_pat_", "hf_", "gsk_", "xai-", "xox", "eyj", "-----begin", "org-", "proj_", "@",
+    "github_pat_", "hf_", "gsk_", "xai-", "xox", "eyj", "-----begin", "org-", "proj_", "@", "basic",
 )  # fmt: skip
 _GATE_WORDS: tuple[str, ...] = (
     "key", "token", "secret", "password", "passwd", "auth", "authorization", "cookie", "organization",
-    "organization-id", "project",
+    "organization-id", "project", "sig", "signature", "credential",
     # account-id keys that _scrub_json redacts by name
     "orgid", "org_id", "org-id", "organizationid", "organization_id", "projectid", "project_id", "project-id",
 )  # fmt: skip
@@ -72,8 +75,14 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 class _Matcher:
     """All patterns as one compiled alternation; group ``_lc{i}`` wraps pattern i, ``_lcs{i}`` its secret."""
 
-    def __init__(self, extra_patterns: tuple[str, ...]) -> None:
-        named = [*_NAMED_PATTERNS, *(("custom-pattern", p) for p in extra_patterns)]
+    def __init__(self, extra_patterns: tuple[str, ...], known: tuple[KnownValue, ...] = ()) -> None:
+        # Known values first: at a position where a pattern also matches, the finding names the value.
+        named = [
+            *((k.kind, "|".join(re.escape(form) for form in text_forms(k.value))) for k in known),
+            *_NAMED_PATTERNS,
+            *(("custom-pattern", p) for p in extra_patterns),
+        ]
+        self.known = known
         self.kinds = [kind for kind, _ in named]
         parts = [f"(?P<_lcf>{_FIELD_LINE})"]
         for i, (_, pattern) in enumerate(named):
@@ -89,12 +98,18 @@ class _Matcher:
             if (extra_patterns)
             else None
         )
+        # A known value is its own gate literal (each of its forms, lowercased like the text searched).
+        known_literals = tuple(
+            dict.fromkeys(form.translate(_ASCII_LOWER) for k in known for form in text_forms(k.value))
+        )
+        self.literals = _GATE_LITERALS + known_literals
+        self.all_gates = _ALL_GATES + known_literals
 
     def present(self, text: str) -> tuple[str, ...]:
         """The gate literals that occur in ``text``: checked once for a whole body, then only those
         few are searched for in each of its strings."""
         low = text.translate(_ASCII_LOWER)
-        found = [literal for literal in _GATE_LITERALS if literal in low]
+        found = [literal for literal in self.literals if literal in low]
         for word in _GATE_WORDS:
             i = low.find(word)
             while i != -1:
@@ -104,8 +119,10 @@ class _Matcher:
                 i = low.find(word, i + len(word))
         return tuple(found)
 
-    def regions(self, text: str, gates: tuple[str, ...] = _ALL_GATES) -> list[tuple[int, int]]:
+    def regions(self, text: str, gates: tuple[str, ...] | None = None) -> list[tuple[int, int]]:
         """Sorted, disjoint (start, end) spans of whole lines that may hold a match."""
+        if gates is None:
+            gates = self.all_gates
         if not gates and self.extras is None:
             return []
         low = text.translate(_ASCII_LOWER)
@@ -164,7 +181,7 @@ class _Matcher:
             new_value = f"{quote}{_redact_value(m['_lcfn'], core)}{quote}{tail}"
             return text[: start - m.start()] + new_value + text[end - m.start() :]
         start, end = self._secret_span(m)
-        if m.string[start:end] == REDACTED:
+        if is_redacted(m.string[start:end]):
             return text
         offset = m.start()
         return text[: start - offset] + REDACTED + text[end - offset :]
@@ -180,7 +197,7 @@ class _Matcher:
             text = replaced
         return text
 
-    def scrub(self, text: str, gates: tuple[str, ...] = _ALL_GATES) -> str:
+    def scrub(self, text: str, gates: tuple[str, ...] | None = None) -> str:
         """``text`` with every secret replaced; the very same object when there was nothing to replace.
 
         ``gates``: the gate literals that can occur in ``text`` (see :meth:`present`), all by default.
@@ -212,15 +229,29 @@ class _Matcher:
                 name, value = m["_lcfn"], m["_lcfv"]
                 inner = next(self.hits(value), None)
                 kind = inner.kind if inner else _field_kind(name)
-                yield _Hit(m.start(), m.end(), kind, f"{name}: {_mask_value(_split_quotes(value)[1])}")
+                quote, core, _ = _split_quotes(value)
+                core_start = m.start("_lcfv") + len(quote)
+                excerpt = f"{name}: {_mask_value(core)}"
+                yield _Hit(m.start(), m.end(), kind, excerpt, (core_start, core_start + len(core)))
                 continue
             start, end = self._secret_span(m)
             secret = text[start:end]
-            if secret == REDACTED:
+            if is_redacted(secret):
                 continue
             kind = self.kinds[int((m.lastgroup or "_lc0")[3:])]
             excerpt = text[m.start() : start] + _mask(secret) + text[end : m.end()]
-            yield _Hit(m.start(), m.end(), kind, excerpt)
+            yield _Hit(m.start(), m.end(), kind, excerpt, (start, end))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Sorted, disjoint spans of the secrets in ``text`` (what :meth:`scrub` would replace)."""
+        found = sorted(hit.secret for hit in self.hits(text) if hit.secret[1] > hit.secret[0])
+        merged: list[tuple[int, int]] = []
+        for start, end in found:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
 
 
 def _mask_value(core: str) -> str:
@@ -236,16 +267,27 @@ def _mask(secret: str) -> str:
     return secret[:head] + "***" + (secret[n - tail :] if tail else "")
 
 
-@lru_cache(maxsize=32)
-def _matcher(extra_patterns: tuple[str, ...]) -> _Matcher:
-    for pattern in extra_patterns:
+def check_patterns(patterns: Sequence[str], source: str) -> None:
+    """Raise :class:`SecretPatternError` naming the first pattern that is not a valid regex and
+    ``source``, where it was configured (an ini option, the configure hook, ``--pattern``)."""
+    for pattern in patterns:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise SecretPatternError(f"invalid secret pattern {pattern!r}: {exc}") from None
-    return _Matcher(extra_patterns)
+            raise SecretPatternError(f"invalid secret pattern {pattern!r} in {source}: {exc}") from None
 
 
-def compile_patterns(extra_patterns: Sequence[str] = ()) -> None:
-    """Validate extra patterns early (e.g. at plugin start-up); raises ValueError naming a bad one."""
-    _matcher(tuple(extra_patterns))
+@lru_cache(maxsize=64)
+def _matcher(extra_patterns: tuple[str, ...], known: tuple[KnownValue, ...] = ()) -> _Matcher:
+    check_patterns(extra_patterns, "the secret patterns")
+    return _Matcher(extra_patterns, known)
+
+
+def matcher_for(extra_patterns: Sequence[str] = (), known: Iterable[KnownValue] = ()) -> _Matcher:
+    """The (cached) matcher of these patterns and known values."""
+    return _matcher(tuple(extra_patterns), unique(known))
+
+
+def compile_patterns(extra_patterns: Sequence[str] = (), source: str = "the secret patterns") -> None:
+    """Validate extra patterns early (e.g. at plugin start-up); raises SecretPatternError naming a bad one."""
+    check_patterns(extra_patterns, source)

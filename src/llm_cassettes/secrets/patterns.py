@@ -10,6 +10,13 @@ from __future__ import annotations
 import re
 
 REDACTED = "REDACTED"
+# What a redaction leaves: the marker, or in file names its stable short form (see names.py).
+_REDACTED_FORM = re.compile(r"REDACTED(?:-[0-9a-f]{8})?")
+
+
+def is_redacted(text: str) -> bool:
+    return _REDACTED_FORM.fullmatch(text) is not None
+
 
 # --------------------------------------------------------------------------------------------- patterns
 
@@ -32,6 +39,13 @@ _NAMED_PATTERNS: tuple[tuple[str, str], ...] = (
         r"\b(?:[Bb]earer|BEARER)[ \t]+(?P<secret>(?=[A-Za-z0-9._~+/-]*[0-9])[A-Za-z0-9._~+/-]{12,}=*"
         r"|[A-Za-z0-9._~+/-]{24,}=*)",
     ),
+    # Basic auth: base64("user:password"). Prose ("Basic authentication") is one word without a digit,
+    # '+', '/', '=' or a lower-to-upper case change, so it is not taken for a credential.
+    (
+        "basic-auth",
+        r"\b(?:[Bb]asic|BASIC)[ \t]+"
+        r"(?P<secret>(?=[A-Za-z0-9+/]*(?:[0-9+/]|[a-z][A-Z]))[A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])",
+    ),
     ("aws-access-key-id", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])"),
     ("google-api-key", r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
     ("github-token", r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{50,})"),
@@ -48,7 +62,9 @@ _NAMED_PATTERNS: tuple[tuple[str, str], ...] = (
     # ?key=... (Gemini) and friends: any non-empty value, the parameter name is the evidence.
     (
         "credential-query-param",
-        r"[?&](?i:key|api_key|apikey|token|access_token)=(?P<secret>[^&#\s\"'<>\\]+)",
+        r"[?&](?i:key|api[_-]?key|x-api-key|token|access[_-]?token|auth|auth[_-]?token|client[_-]?secret"
+        r"|password|secret|sig|signature|x-amz-signature|x-amz-security-token|x-amz-credential)"
+        r"=(?P<secret>[^&#\s\"'<>\\]+)",
     ),
     ("url-credentials", r"(?<=://)[^/\s:@\"'<>]+:(?P<secret>[^/\s@\"'<>]+)@"),
     # "api_key": "..." inside JSON text (SSE events, text bodies, tool-call arguments), also with the
@@ -175,7 +191,9 @@ def _is_credential_key(key: str) -> bool:
 # ------------------------------------------------------------------------------------- value judgement
 
 _SCHEME = re.compile(r"(?i)(?P<scheme>bearer|basic|token|bot|digest)[ \t]+(?P<rest>.*)")
-_TRIVIAL = re.compile(r"(?i)(?:|null|none|~|true|false|-?\d+(?:\.\d+)?|REDACTED|bearer|basic|token)")
+_TRIVIAL = re.compile(
+    r"(?i)(?:|null|none|~|true|false|-?\d+(?:\.\d+)?|REDACTED(?:-[0-9a-f]{8})?|bearer|basic|token)"
+)
 # Documentation-style placeholders in model output ("Authorization: Bearer <your key>", "$API_KEY")
 # are not secrets; flagging them would make every scrubbed cassette fail the scan.
 _PLACEHOLDER = re.compile(
@@ -198,10 +216,17 @@ def _cookie_pairs(name: str, core: str) -> list[str]:
 
 
 def _value_is_safe(name: str, value: str) -> bool:
-    """Whether a credential-named field may keep this value (already redacted, empty, a placeholder)."""
+    """Whether a credential-named field may keep this value (already redacted, empty, a placeholder);
+    ``value`` as written in YAML or JSON text (quoted or not)."""
     quote, core, _ = _split_quotes(value.strip())
     if not quote and core[:1] in ("|", ">", "&", "*", "!", "{", "["):
         return True  # a YAML block/flow/anchor indicator: the value is elsewhere, patterns judge it
+    return _decoded_value_is_safe(name, core)
+
+
+def _decoded_value_is_safe(name: str, core: str) -> bool:
+    """:func:`_value_is_safe` for a value as loaded (no quotes, escapes resolved)."""
+    core = core.strip()
     if _TRIVIAL.fullmatch(core) or _PLACEHOLDER.fullmatch(core):
         return True
     name = name.lower()
@@ -211,7 +236,7 @@ def _value_is_safe(name: str, value: str) -> bool:
     rest = scheme["rest"].strip() if scheme else core
     # Secrets have no spaces: "password: see the vault" in model output is prose. (Secret shapes inside
     # such a value are still caught: the caller also runs the patterns over it.)
-    return rest == REDACTED or _PLACEHOLDER.fullmatch(rest) is not None or any(c.isspace() for c in rest)
+    return is_redacted(rest) or _PLACEHOLDER.fullmatch(rest) is not None or any(c.isspace() for c in rest)
 
 
 def _redact_value(name: str, core: str) -> str:

@@ -1,13 +1,17 @@
 """Remove secrets (and volatile noise) from cassettes before anything touches the disk.
 
 :func:`scrub_cassette` returns a scrubbed copy of a :class:`Cassette`; the recorder calls it on every
-recording, and the live request is not scrubbed here but matched on what survives scrubbing.
+recording. Every body form is scrubbed: JSON (values, credential-named keys), text, event streams (line
+by line, then the text their events carry joined, see :mod:`.streams`), and binary (``base64:``)
+bodies byte for byte, multipart uploads part by part. :mod:`.live` applies the same functions to the
+live request in replay, so that what was redacted still matches.
 """
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,13 +25,17 @@ from ..cassette import (
     decode_body,
     rebase_chunks,
 )
-from .matcher import _ALL_GATES, _Matcher, _matcher
+from ..cassette.codec import multipart_boundary, rebase_offsets
+from .known import KnownValue, byte_forms
+from .matcher import _Matcher, matcher_for
+from .multipart import scrub_parts
 from .patterns import REDACTED, _is_credential_key, _redact_value, is_noise_header, is_secret_header
+from .streams import scrub_stream
 
 # ------------------------------------------------------------------------------------------- scrubbing
 
 
-def _scrub_json(value: Any, matcher: _Matcher, gates: tuple[str, ...] = _ALL_GATES) -> Any:
+def _scrub_json(value: Any, matcher: _Matcher, gates: tuple[str, ...] | None = None) -> Any:
     """Scrubbed copy of a JSON value; returns the very same object when nothing changed."""
     if isinstance(value, str):
         return matcher.scrub(value, gates)
@@ -58,6 +66,45 @@ def _scrub_json(value: Any, matcher: _Matcher, gates: tuple[str, ...] = _ALL_GAT
     return value
 
 
+def _scrub_plain_bytes(data: bytes, matcher: _Matcher) -> bytes:
+    # Latin-1 maps each byte to one character and back: patterns and known values find ASCII secrets
+    # among any bytes, and every byte that is not part of a secret comes back unchanged.
+    text = data.decode("latin-1")
+    new = matcher.scrub(text)
+    out = data if new is text else new.encode("latin-1")
+    for known in matcher.known:
+        for form, replacement in byte_forms(known.value):
+            if form in out:
+                out = out.replace(form, replacement)
+    return out
+
+
+def scrub_bytes(data: bytes, matcher: _Matcher) -> bytes:
+    """A binary body with its secrets replaced; a multipart body part by part (a part named like a
+    credential, ``api_key``, loses its whole content). The same object when nothing changed."""
+    boundary = multipart_boundary(data)
+    if boundary is None:
+        return _scrub_plain_bytes(data, matcher)
+    new = scrub_parts(
+        data,
+        boundary,
+        lambda chunk: _scrub_plain_bytes(chunk, matcher),
+        _is_credential_key,
+        REDACTED.encode(),
+    )
+    return data if new == data else new
+
+
+def _scrub_stream_text(sse: str, matcher: _Matcher) -> str:
+    text = matcher.scrub(sse)
+    for _ in range(3):  # like substitute(): a redaction can leave a remainder another rule matches
+        joined = scrub_stream(text, matcher.spans)
+        if joined is text:
+            break
+        text = joined
+    return text
+
+
 def _scrub_body(doc: dict[str, Any], matcher: _Matcher) -> dict[str, Any]:
     """Scrubbed body document; the same dict when nothing changed, so its bytes stay identical."""
     if "json" in doc:
@@ -68,12 +115,35 @@ def _scrub_body(doc: dict[str, Any], matcher: _Matcher) -> dict[str, Any]:
             return doc
         new = _scrub_json(doc["json"], matcher, gates)
         return doc if new is doc["json"] else {**doc, "json": new}
-    for form in ("sse", "text"):
-        if form in doc and isinstance(doc[form], str):
-            new_text = matcher.scrub(doc[form])
-            # A redaction changes lengths: the chunk offsets of a streamed body move with the text.
-            return doc if new_text is doc[form] else rebase_chunks(doc, form, new_text)
-    return doc  # base64 (binary) bodies and empty bodies are left alone
+    if isinstance(doc.get("sse"), str):
+        new_text = _scrub_stream_text(doc["sse"], matcher)
+        # A redaction changes lengths: the chunk offsets of a streamed body move with the text.
+        return doc if new_text is doc["sse"] else rebase_chunks(doc, "sse", new_text)
+    if isinstance(doc.get("text"), str):
+        text = doc["text"]
+        if multipart_boundary(text.encode("utf-8")) is None:
+            new_text = matcher.scrub(text)
+            return doc if new_text is text else rebase_chunks(doc, "text", new_text)
+        data = text.encode("utf-8")
+        new_bytes = scrub_bytes(data, matcher)
+        if new_bytes is data:
+            return doc
+        try:
+            return rebase_chunks(doc, "text", new_bytes.decode("utf-8"))
+        except UnicodeDecodeError:  # a redaction cut a multi-byte character: keep the bytes exactly
+            return _with_bytes({k: v for k, v in doc.items() if k != "text"}, data, new_bytes)
+    if isinstance(doc.get("base64"), str):
+        data = decode_body(doc)
+        new_bytes = scrub_bytes(data, matcher)
+        return doc if new_bytes is data else _with_bytes(doc, data, new_bytes)
+    return doc
+
+
+def _with_bytes(doc: dict[str, Any], old: bytes, new: bytes) -> dict[str, Any]:
+    out = {**doc, "base64": base64.b64encode(new).decode("ascii")}
+    if doc.get("chunks"):
+        out["chunks"] = rebase_offsets(doc["chunks"], old, new)
+    return out
 
 
 @dataclass(frozen=True)
@@ -108,7 +178,7 @@ def _scrub_headers(
             if keep_secret_names:
                 out.append((name, _redact_value(name, value)))
             continue
-        out.append((name, matcher.scrub(value, gates)))
+        out.append((matcher.scrub(name), matcher.scrub(value, gates)))
     return out
 
 
@@ -151,17 +221,21 @@ def _scrub_response(response: RecordedResponse, matcher: _Matcher, rules: Header
 
 
 def scrub_cassette(
-    cassette: Cassette, extra_patterns: Sequence[str] = (), headers: HeaderRules = _DEFAULT_HEADER_RULES
+    cassette: Cassette,
+    extra_patterns: Sequence[str] = (),
+    headers: HeaderRules = _DEFAULT_HEADER_RULES,
+    known: Iterable[KnownValue] = (),
 ) -> Cassette:
     """A scrubbed copy of ``cassette``, safe to publish; the input is not modified.
 
     Request: secret and noise headers dropped, credential query parameters and secret-shaped strings in
     the uri, headers and body replaced by ``REDACTED``. Response: noise headers dropped, secret headers
     kept with a ``REDACTED`` value (``set-cookie: name=REDACTED``), bodies scrubbed like requests.
-    ``headers`` adds a project's keep/drop header names to the defaults.
+    ``headers`` adds a project's keep/drop header names to the defaults; ``known`` values (see
+    :mod:`.known`) are removed wherever they occur, in every encoding, whatever they look like.
     Unchanged bodies keep their exact bytes; changed JSON bodies are re-serialised in their own style.
     """
-    matcher = _matcher(tuple(extra_patterns))
+    matcher = matcher_for(extra_patterns, known)
     interactions = []
     for interaction in cassette.interactions:
         fault = interaction.fault
