@@ -62,6 +62,7 @@ from llm_cassettes.cassette import Cassette, Interaction, RecordedRequest, Recor
 from llm_cassettes.cassette.vcrpy import to_vcrpy_text
 from llm_cassettes.engine.player import CassettePlayer
 from llm_cassettes.engine.transport import intercept
+from llm_cassettes.secrets.live import LiveRequestScrubber
 
 MODEL = "openai/gpt-4o-mini"
 API_BASE = "https://api.openai.com/v1"
@@ -409,7 +410,10 @@ def measure_size(
     # (untimed, except that entering vcrpy's context, which loads its cassette, is one more load sample).
     done: dict[tuple[str, str], int] = {}
     for pass_ in schedule(size, calls, warmup, rng):
-        player = CassettePlayer(ours_path, recording=False, cassette=cassette)
+        # As the plugin runs it: the live request is scrubbed with the recording's rules before matching.
+        player = CassettePlayer(
+            ours_path, recording=False, cassette=cassette, scrub_request=LiveRequestScrubber()
+        )
         t0 = time.perf_counter()
         with intercept(player), my_vcr.use_cassette(str(vcr_path)) as vcr_cassette:
             if len(vcr_t) < reps:

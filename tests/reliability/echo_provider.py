@@ -17,7 +17,7 @@ Plain ``httpx`` routes, for bodies litellm never sees:
 - ``POST /echo/base64``    JSON whose field holds the base64 of the key;
 - ``POST /echo/header``    the value of the ``x-gateway-api-key`` request header, in a JSON body and in
                            an innocently named response header;
-- ``POST /echo/multipart`` the multipart request body, sent back as it came (same content type).
+- ``POST /echo/body``      the request body (a multipart upload, JSON), sent back as it came.
 
 The credential is read from the request (``Authorization: Bearer``, ``x-api-key``), never configured,
 so the server echoes whatever the test sent.
@@ -250,7 +250,7 @@ class _Handler(BaseHTTPRequestHandler):
             echoed = self.headers.get("x-gateway-api-key", "")
             body = _compact({"received": {"gateway": echoed}, "note": f"gateway key {echoed} accepted"})
             return self._send(200, "application/json", body, [("x-echo-gateway", echoed)])
-        if path == "/echo/multipart":
+        if path == "/echo/body":
             return self._send(200, self.headers.get("content-type", "application/octet-stream"), raw)
         request = json.loads(raw or b"{}")
         command = _last_user_text(request).split()

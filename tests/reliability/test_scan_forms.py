@@ -227,9 +227,25 @@ def test_an_invalid_pattern_is_a_usage_error_naming_it_and_where_it_came_from(
 
 
 def test_an_invalid_pattern_in_the_ini_file_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nllm_cassettes_secret_patterns =\n    ACME-[0-9]{8}\n    TICKET-(\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+        "llm_cassettes_secret_patterns =\n    ACME-[0-9]{8}\n    TICKET-(\n"
+    )
     pytester.makepyfile(test_x="def test_x():\n    pass\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
     errors = result.stderr.str()
     assert "'TICKET-('" in errors and "llm_cassettes_secret_patterns" in errors, errors
+
+
+def test_an_invalid_pattern_added_by_the_configure_hook_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeconftest(
+        "def pytest_llm_cassettes_configure(config, settings):\n"
+        "    settings.secret_patterns.append('TICKET-(')\n"
+    )
+    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    errors = result.stderr.str()
+    assert "'TICKET-('" in errors and "pytest_llm_cassettes_configure" in errors, errors

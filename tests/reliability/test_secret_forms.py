@@ -31,6 +31,7 @@ PLANTED = {
     "GATEWAY_KEY": "opaqueGATEWAYvalue9d8c7b6a5f4e3",
 }
 KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENROUTER_API_KEY")
+INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 PROVIDER_ENV = (
     "OPENAI_API_KEY",
     "ANTHROPIC_API_KEY",
@@ -140,7 +141,7 @@ def test_credential_header_echo():
 def test_multipart_echo():
     key = E["OPENAI_API_KEY"]
     r = httpx.post(
-        E["ECHO_BASE"] + "/echo/multipart",
+        E["ECHO_BASE"] + "/echo/body",
         headers={"Authorization": "Bearer " + key},
         data={"purpose": "assistants", "note": "uploaded with " + E["OPENROUTER_API_KEY"]},
         files={"file": ("notes.bin", b"\\xff\\xfe\\x00key=" + key.encode() + b"\\x00\\xff")},
@@ -208,7 +209,7 @@ def warm_litellm() -> None:
 
 
 def _project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, out: Path, tests: str) -> None:
-    pytester.makeini("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeini(INI)
     pytester.makepyfile(test_echo=tests)
     for name in PROVIDER_ENV:
         monkeypatch.delenv(name, raising=False)
@@ -293,3 +294,89 @@ def test_requests_whose_secrets_were_redacted_still_replay(
     text = "".join(c.read_text() for c in cassettes)
     assert "Is REDACTED a valid AWS key id?" in text and "api-key=REDACTED" in text
     assert kept["_outcome"] == {"passed": 2}, kept["_failures"]
+
+
+DECLARED_TESTS = """
+import os
+import httpx, pytest
+
+E = os.environ
+
+
+@pytest.mark.llm
+def test_declared_values_travel_in_a_body():
+    body = {"deploy": E["DEPLOY_TOKEN"], "hook": E["HOOK_SECRET"]}
+    r = httpx.post(E["ECHO_BASE"] + "/echo/body", json=body)
+    assert r.json()["deploy"] in (E["DEPLOY_TOKEN"], "REDACTED")
+"""
+DECLARED_CONFTEST = """
+import os
+
+def pytest_llm_cassettes_configure(config, settings):
+    settings.secret_values.append(os.environ["HOOK_SECRET"])
+"""
+
+
+def test_values_a_project_declares_secret_are_removed_and_still_replay(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Neither value has a shape any pattern knows: one is named in the ini file, one added by the hook.
+    declared = {"DEPLOY_TOKEN": "deployTOKENplain9a8b7c6d5e", "HOOK_SECRET": "hookSECRETplain1f2e3d4c5b"}
+    pytester.makeini(INI + "llm_cassettes_secret_env =\n    DEPLOY_TOKEN\n")
+    pytester.makeconftest(DECLARED_CONFTEST)
+    pytester.makepyfile(test_declared=DECLARED_TESTS)
+    for name in PROVIDER_ENV:
+        monkeypatch.delenv(name, raising=False)
+    with EchoServer() as server:
+        for name, value in {**server.env(), **declared}.items():
+            monkeypatch.setenv(name, value)
+        pytester.runpytest("--real-api", "--rate-delay", "0", "-p", "no:cacheprovider").assert_outcomes(
+            passed=1
+        )
+        assert all(v.encode() in server.requests[0][2] for v in declared.values())
+    assert project_leaks(pytester.path, declared) == {}
+    # Replay with other values in the same variables: they are known too, so the request still matches.
+    monkeypatch.setenv("DEPLOY_TOKEN", "replayDEPLOYvalue00000000")
+    monkeypatch.setenv("HOOK_SECRET", "replayHOOKvalue000000000")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+FAIL_CLOSED_TESTS = """
+import os
+import httpx, pytest
+
+E = os.environ
+
+
+@pytest.mark.llm(provider="openai")
+def test_echo():
+    r = httpx.post(E["OPENAI_API_BASE"] + "/chat/completions",
+                   headers={"Authorization": "Bearer " + E["OPENAI_API_KEY"]},
+                   json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "echo json"}]})
+    assert r.status_code == 200
+"""
+PREVIOUS = "meta:\n  format: 1\n  origin: recorded\ninteractions: []\n"
+
+
+def test_a_recording_the_scan_still_finds_a_secret_in_is_not_written(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pattern that matches the redaction marker itself: no scrubbing can satisfy it, the write-time
+    # scan still finds it, so the cassette is refused (and the previous one kept), naming the field.
+    pytester.makeini(INI + "llm_cassettes_secret_patterns =\n    DACTED\n")
+    pytester.makepyfile(test_closed=FAIL_CLOSED_TESTS)
+    cassette = pytester.path / "cassettes" / "test_closed" / "test_echo.yaml"
+    cassette.parent.mkdir(parents=True)
+    cassette.write_text(PREVIOUS)
+    for name in PROVIDER_ENV:
+        monkeypatch.delenv(name, raising=False)
+    with EchoServer() as server:
+        for name, value in {**server.env(), "OPENAI_API_KEY": PLANTED["OPENAI_API_KEY"]}.items():
+            monkeypatch.setenv(name, value)
+        result = pytester.runpytest("--real-api", "--rate-delay", "0", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    output = result.stdout.str()
+    assert "not written: a secret is still there after scrubbing" in output, output
+    assert "interactions[0].response.body.json.choices[0].message.content: custom-pattern" in output, output
+    assert cassette.read_text() == PREVIOUS
+    assert PLANTED["OPENAI_API_KEY"] not in output

@@ -108,7 +108,9 @@ class _Matcher:
     def present(self, text: str) -> tuple[str, ...]:
         """The gate literals that occur in ``text``: checked once for a whole body, then only those
         few are searched for in each of its strings."""
-        low = text.translate(_ASCII_LOWER)
+        # str.lower() is ~20x faster than the offset-keeping translate(); it may lowercase a few more
+        # characters to ASCII (the Kelvin sign to "k"), which only ever adds a gate, never hides one.
+        low = text.lower()
         found = [literal for literal in self.literals if literal in low]
         for word in _GATE_WORDS:
             i = low.find(word)
