@@ -13,6 +13,7 @@ from ..cassette.persist import write_atomic
 from ..cassette.vcrpy import decode_vcrpy_text, to_vcrpy_text
 from ..errors import CassetteError
 from ..secrets import scrub_cassette
+from ..secrets.known import configured, from_headers
 from ._common import OK, USAGE, run
 
 HELP = "vcrpy cassette -> llm-cassettes (or back)"
@@ -20,7 +21,10 @@ HELP = "vcrpy cassette -> llm-cassettes (or back)"
 
 def from_vcrpy_text(text: str, path: str | Path = "<vcrpy cassette>") -> Cassette:
     """A vcrpy cassette's interactions, decoded and scrubbed, as an llm-cassettes ``Cassette``."""
-    return scrub_cassette(decode_vcrpy_text(text, path))
+    cassette = decode_vcrpy_text(text, path)
+    # The keys a vcrpy cassette forgot to filter come back wherever the provider echoed them.
+    known = [*configured(), *from_headers(h for i in cassette for h in i.request.headers)]
+    return scrub_cassette(cassette, known=known)
 
 
 def parser() -> argparse.ArgumentParser:

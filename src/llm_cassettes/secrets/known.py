@@ -62,7 +62,7 @@ def configured(
     return found
 
 
-def _credential_parts(value: str) -> list[str]:
+def credential_parts(value: str) -> list[str]:
     """The secret parts of a credential header's value: all of it, the token after a scheme, Basic's
     password, each cookie's value."""
     value = value.strip()
@@ -91,7 +91,7 @@ def from_headers(headers: Iterable[tuple[str, str]]) -> list[KnownValue]:
     for name, value in headers:
         if is_secret_header(name):
             source = f"header {name.lower()}"
-            found += [KnownValue(part, source) for part in _credential_parts(value) if usable(part)]
+            found += [KnownValue(part, source) for part in credential_parts(value) if usable(part)]
     return found
 
 

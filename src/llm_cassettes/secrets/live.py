@@ -14,17 +14,33 @@ gate literal, known value or user pattern occurs is left as it is without being 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
 from ..cassette.codec import decode_body, encode_body, header
 from ..providers import key_variables
-from .known import KnownValue, from_env, from_headers
+from .known import KnownValue, credential_parts, from_env, from_headers, text_forms, usable
 from .matcher import _Matcher, matcher_for
 from .patterns import is_secret_header
 from .scrub import _scrub_body
 
 _is_secret_header = lru_cache(maxsize=512)(is_secret_header)
+
+
+def _environment_reader(names: tuple[str, ...]) -> Callable[[], tuple[str, ...]]:
+    """A function returning the current values of ``names`` ("" when unset), cheaply.
+
+    ``os.environ.get`` of an unset name raises and catches a KeyError inside (~2-3 us each, on every
+    replayed call); the mapping's own store answers in ~0.1 us. It is read live, so variables the
+    plugin (or a test) sets later are seen; if the store is not there, the public API is used.
+    """
+    data = getattr(os.environ, "_data", None)
+    encode = getattr(os.environ, "encodekey", None)
+    decode = getattr(os.environ, "decodevalue", None)
+    if not isinstance(data, dict) or encode is None or decode is None:
+        return lambda: tuple(os.environ.get(name, "") for name in names)
+    keys = tuple(encode(name) for name in names)
+    return lambda: tuple(decode(raw) if (raw := data.get(key)) is not None else "" for key in keys)
 
 
 @lru_cache(maxsize=1024)
@@ -44,18 +60,25 @@ class LiveRequestScrubber:
     ) -> None:
         self.extra_patterns = tuple(extra_patterns)
         self.env_names = tuple(dict.fromkeys([*key_variables(), *secret_env]))
-        self.values = tuple(KnownValue(v, "Settings.secret_values") for v in secret_values)
+        self.secret_values = tuple(secret_values)
+        self.values = tuple(KnownValue(v, "Settings.secret_values") for v in secret_values if usable(v))
         self.environ = environ
+        self._read_env = (
+            _environment_reader(self.env_names)
+            if environ is None
+            else lambda: tuple(environ.get(name, "") for name in self.env_names)
+        )
+        self._patterns = matcher_for(self.extra_patterns)
+        self._forms: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], tuple[str, ...]] = {}
         self._matchers: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], _Matcher] = {}
 
-    def _matcher(self, headers: Iterable[tuple[str, str]]) -> _Matcher:
-        # Read at every call: the plugin sets the placeholder keys per test, after this object exists.
-        env = os.environ if self.environ is None else self.environ
-        env_values = tuple(env.get(name, "") for name in self.env_names)
-        credentials = tuple((n, v) for n, v in headers if _is_secret_header(n))
+    def _known_matcher(
+        self, env_values: tuple[str, ...], credentials: tuple[tuple[str, str], ...]
+    ) -> _Matcher:
         cache_key = (env_values, credentials)
         matcher = self._matchers.get(cache_key)
         if matcher is None:
+            env = dict(zip(self.env_names, env_values, strict=True))
             known = [*from_env(self.env_names, env), *self.values, *from_headers(credentials)]
             matcher = matcher_for(self.extra_patterns, known)
             if len(self._matchers) > 64:  # bounded: a run with ever-changing keys must not grow it
@@ -66,21 +89,52 @@ class LiveRequestScrubber:
     def __call__(
         self, method: str, uri: str, headers: Sequence[tuple[str, str]], body: bytes
     ) -> tuple[str, bytes]:
-        matcher = self._matcher(headers)
+        # Read at every call: the plugin sets the placeholder keys per test, after this object exists.
+        env_values = self._read_env()
+        credentials = tuple((n, v) for n, v in headers if _is_secret_header(n))
+        text = _text_of(body)
+        if text is not None and self._untouched(uri, text, env_values, credentials):
+            return uri, body  # nothing the scrubber could act on: the common case, a few string searches
+        matcher = self._known_matcher(env_values, credentials)
         uri = _scrubbed_uri(matcher, uri)
         if not body:
             return uri, body
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            text = None
-        if (
-            text is not None
-            and "\\u" not in text  # escapes could hide a secret from the fast check
-            and not matcher.present(text)
-            and (matcher.extras is None or matcher.extras.search(text) is None)
-        ):
-            return uri, body  # nothing the scrubber could act on: the common case
         doc = encode_body(body, header(list(headers), "content-type"))
         scrubbed = _scrub_body(doc, matcher)
         return uri, body if scrubbed is doc else decode_body(scrubbed)
+
+    def _untouched(
+        self, uri: str, text: str, env_values: tuple[str, ...], credentials: tuple[tuple[str, str], ...]
+    ) -> bool:
+        """True when no rule can change the request: no gate literal, no user pattern, no known value."""
+        if "\\u" in text:  # JSON escapes could hide a secret from these searches
+            return False
+        forms = self._forms.get((env_values, credentials))
+        if forms is None:
+            values = [*(v for v in env_values if v), *self.secret_values, *(v for _, v in credentials)]
+            parts = [p for v in values for p in credential_parts(v) if usable(p)]
+            forms = tuple(dict.fromkeys(form for part in parts for form in text_forms(part)))
+            if len(self._forms) > 64:
+                self._forms.clear()
+            self._forms[(env_values, credentials)] = forms
+        patterns = self._patterns
+        if not _plain(patterns, forms, uri):
+            return False
+        if patterns.present(text) or (patterns.extras is not None and patterns.extras.search(text)):
+            return False
+        return not any(form in text for form in forms)
+
+
+@lru_cache(maxsize=1024)
+def _plain(patterns: _Matcher, forms: tuple[str, ...], text: str) -> bool:
+    """No pattern gate, user pattern or known value in ``text`` (a URI: the few a test uses repeat)."""
+    if patterns.present(text) or (patterns.extras is not None and patterns.extras.search(text)):
+        return False
+    return not any(form in text for form in forms)
+
+
+def _text_of(body: bytes) -> str | None:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
