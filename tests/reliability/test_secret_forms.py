@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from llm_cassettes.cassette import load
+
 from .echo_provider import REPLY_PREFIX, EchoServer
 from .leaks import project_leaks
 
@@ -261,6 +263,12 @@ def test_streamed_keys_are_redacted_in_every_event_and_the_streams_replay(
 ) -> None:
     leaks, kept = _record_then_replay(pytester, monkeypatch, tmp_path, STREAM_TESTS, count=15, sends=KEYS)
     assert leaks == {}, f"planted secrets survived recording: {json.dumps(leaks, indent=1)}"
+    # The provider sent one event per chunk; after redaction every recorded chunk still starts an event.
+    for path in sorted((pytester.path / "cassettes").rglob("*.yaml")):
+        response = load(path).interactions[0].response
+        assert response is not None and response.body_doc.get("chunks"), path
+        starts = [offset for offset, _ in response.body_doc["chunks"]]
+        assert all(response.body[o:].startswith((b"data:", b"event:", b":")) for o in starts), path
     assert kept["_outcome"] == {"passed": 15}, kept["_failures"]
     # The joined reply reads as the provider's text with the key redacted, whatever the piece size.
     for name, value in kept.items():
