@@ -121,7 +121,7 @@ def _scrub_body(doc: dict[str, Any], matcher: _Matcher) -> dict[str, Any]:
         return doc if new_text is doc["sse"] else rebase_chunks(doc, "sse", new_text)
     if isinstance(doc.get("text"), str):
         text = doc["text"]
-        if multipart_boundary(text.encode("utf-8")) is None:
+        if not text.startswith("--") or multipart_boundary(text.encode("utf-8")) is None:
             new_text = matcher.scrub(text)
             return doc if new_text is text else rebase_chunks(doc, "text", new_text)
         data = text.encode("utf-8")
