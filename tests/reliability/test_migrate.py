@@ -1,0 +1,167 @@
+"""``llm-cassettes migrate``: cassettes of the old layout move to the node-id paths, content unchanged.
+
+The old layout was ``cassettes/<module stem>/<innermost class>.<name>.yaml``: two ``test_same.py`` in
+different folders shared a file, so did nested classes of one name. The project is recorded with the
+current layout, turned back into the old one (as an older llm-cassettes left it: no interaction
+count, the shared file holding whichever test was saved last), then migrated and replayed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from llm_cassettes import cli
+from llm_cassettes.cassette_format import load
+from llm_cassettes.emulator import Emulator
+from llm_cassettes.identity import cassette_relpath, legacy_relpath
+
+from .projects import PLANTED_KEYS, make_project, run_project
+
+SAME = """
+import pytest
+from chat_helper import chat
+
+@pytest.mark.llm(provider="openai")
+def test_basic():
+    assert chat("What is {n}+1000?") == "{answer}"
+"""
+
+MODULE = """
+import pytest
+from chat_helper import chat
+
+class TestGroup:
+    class TestInner:
+        @pytest.mark.llm(provider="openai")
+        def test_nested(self):
+            assert chat("What is 1+2000?") == "2001"
+
+@pytest.mark.llm(provider="openai")
+@pytest.mark.parametrize("case", ["a/b", "plain"])
+def test_param(case):
+    assert chat(f"What is {len(case)}+3000?") == str(len(case) + 3000)
+
+@pytest.mark.llm(provider="openai", cassette="custom_name")
+def test_custom():
+    assert chat("What is 4+4000?") == "4004"
+"""
+
+CUSTOM = {"tests/test_m.py::test_custom": "custom_name"}
+
+
+def _project(tmp_path: Path) -> Path:
+    return make_project(
+        tmp_path / "p",
+        {
+            "tests/__init__.py": "",
+            "tests/a/__init__.py": "",
+            "tests/b/__init__.py": "",
+            "tests/a/test_same.py": SAME.format(n=1, answer=1001),
+            "tests/b/test_same.py": SAME.format(n=2, answer=1002),
+            "tests/test_m.py": MODULE,
+        },
+    )
+
+
+def _to_legacy_layout(cassette_dir: Path) -> dict[Path, bytes]:
+    """Move every cassette where the old plugin kept it and drop the count it did not write."""
+    legacy: dict[Path, bytes] = {}
+    for path in sorted(cassette_dir.rglob("*.yaml")):
+        nodeid = load(path).meta["test"]
+        text = path.read_bytes()
+        count_line = f"  interactions: {load(path).meta['interactions']}\n".encode()
+        assert text.count(count_line) == 1
+        old = cassette_dir / legacy_relpath(nodeid, CUSTOM.get(nodeid))
+        legacy[old] = text.replace(count_line, b"", 1)  # tests/b/ sorts last: it wins the shared file
+        path.unlink()
+    for old, text in legacy.items():
+        old.parent.mkdir(parents=True, exist_ok=True)
+        old.write_bytes(text)
+    for folder in sorted(cassette_dir.rglob("*"), key=lambda p: -len(p.parts)):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    return legacy
+
+
+def _tree(cassette_dir: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(cassette_dir)): p.read_bytes() for p in cassette_dir.rglob("*") if p.is_file()}
+
+
+@pytest.mark.slow  # real pytest subprocesses: run by scripts/test and CI
+def test_migrate_moves_old_cassettes_to_their_tests_paths_unchanged(tmp_path, monkeypatch, capsys) -> None:
+    project = _project(tmp_path)
+    cassette_dir = project / "cassettes"
+    with Emulator() as emulator:
+        env = {**emulator.env(), **PLANTED_KEYS}
+        record = run_project(project, "--real-api", "--rate-delay", "0", env=env)
+    assert record.returncode == 0, record.stdout + record.stderr
+    legacy = _to_legacy_layout(cassette_dir)
+    assert (cassette_dir / "test_same" / "test_basic.yaml") in legacy  # the file the two tests shared
+    assert (cassette_dir / "test_m" / "TestInner.test_nested.yaml") in legacy
+    before = _tree(cassette_dir)
+    monkeypatch.chdir(project)
+
+    # Dry run: the moves are listed, nothing changes.
+    assert cli.main(["migrate"]) == 1
+    out = capsys.readouterr().out
+    assert "cassettes/test_same/test_basic.yaml -> cassettes/tests/b/test_same.py/test_basic.yaml" in out
+    assert "cassettes/test_m/test_param[a-b].yaml -> cassettes/tests/test_m.py/test_param[a-b]~" in out
+    assert "cassettes/test_m/custom_name.yaml -> cassettes/tests/test_m.py/custom_name.yaml" in out
+    assert "tests/a/test_same.py::test_basic" in out  # has no cassette of its own: the shared one was b's
+    assert "--apply" in out
+    assert _tree(cassette_dir) == before
+
+    assert cli.main(["migrate", "--apply"]) == 0
+    capsys.readouterr()
+    after = _tree(cassette_dir)
+    moved = {
+        nodeid: cassette_relpath(nodeid, CUSTOM.get(nodeid))
+        for nodeid in (
+            "tests/b/test_same.py::test_basic",
+            "tests/test_m.py::TestGroup::TestInner::test_nested",
+            "tests/test_m.py::test_param[a/b]",
+            "tests/test_m.py::test_param[plain]",
+            "tests/test_m.py::test_custom",
+        )
+    }
+    assert sorted(after) == sorted(str(p) for p in moved.values())
+    for nodeid, path in moved.items():
+        old = before[str(legacy_relpath(nodeid, CUSTOM.get(nodeid)))]
+        new = after[str(path)]
+        count = f"  interactions: {len(load(cassette_dir / path))}\n".encode()
+        # The content is the old file's, byte for byte, plus the one line that records the count.
+        assert new.replace(count, b"", 1) == old and new.count(count) == 1
+    assert not (cassette_dir / "test_same").exists() and not (cassette_dir / "test_m").exists()
+
+    assert cli.main(["migrate"]) == 0  # nothing left to do
+    assert "nothing to migrate" in capsys.readouterr().out
+
+    replay = run_project(project, "-rf", env={"OPENAI_API_BASE": env["OPENAI_API_BASE"]})
+    assert "5 passed" in replay.stdout and "1 failed" in replay.stdout, replay.stdout
+    assert "FAILED tests/a/test_same.py::test_basic" in replay.stdout  # never had a cassette of its own
+
+
+@pytest.mark.slow  # real pytest subprocesses: run by scripts/test and CI
+def test_migrate_never_overwrites_and_moves_nothing_when_collection_fails(tmp_path, monkeypatch, capsys):
+    project = _project(tmp_path)
+    cassette_dir = project / "cassettes"
+    old = cassette_dir / "test_m" / "custom_name.yaml"
+    new = cassette_dir / "tests" / "test_m.py" / "custom_name.yaml"
+    for path, origin in ((old, "recorded"), (new, "synthetic")):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"meta: {{format: 1, interactions: 0, origin: {origin}}}\ninteractions: []\n")
+    before = _tree(cassette_dir)
+    monkeypatch.chdir(project)
+    broken = project / "tests" / "test_broken.py"
+    broken.write_text("def test_x(:\n")
+    assert cli.main(["migrate", "--apply"]) == 2
+    assert "collecting the tests failed" in capsys.readouterr().err
+    assert _tree(cassette_dir) == before
+
+    broken.unlink()
+    assert cli.main(["migrate", "--apply"]) == 1  # the one move it cannot make is left to the user
+    out = capsys.readouterr().out
+    assert "cassettes/tests/test_m.py/custom_name.yaml already exists" in out
+    assert _tree(cassette_dir) == before
