@@ -21,12 +21,14 @@ from typing import Any
 import pluggy
 import pytest
 
+from .cassette.persist import remove_stale_temp_files
 from .engine.network import Refusal, loopback_only
 from .engine.player import CassettePlayer, RateGate
 from .engine.streams import TIMING_ENV, ReplayTiming
 from .engine.transport import intercept
 from .errors import CassetteError, CassetteMiss, ModeError, SecretPatternError
 from .modes import Action, Mode, action_for_test, decide_mode
+from .recording.finish import PendingTest, check_unused, finish_test
 from .recording.isolation import (
     BLOCK_NETWORK_OPTION,
     RunSetup,
@@ -36,8 +38,7 @@ from .recording.isolation import (
     set_up_run,
 )
 from .recording.outcome import Outcome, summary
-from .recording.save import finish
-from .recording.spec import TestSpec
+from .recording.spec import MARKER, TestSpec, assign_cassette_paths
 from .recording.state import RunState
 from .secrets import SYNTHETIC_NOISE_HEADERS, compile_patterns
 from .settings import Settings
@@ -47,7 +48,6 @@ from .settings import Settings
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS", "True")
 
-MARKER = "llm"
 # user_properties key carrying a test's cassette outcome from xdist workers to the controller.
 OUTCOME_PROPERTY = "llm_cassettes"
 
@@ -55,8 +55,8 @@ OUTCOME_PROPERTY = "llm_cassettes"
 _STATE = pytest.StashKey[RunState]()
 _SETUP = pytest.StashKey[RunSetup]()
 _PLAYER = pytest.StashKey[CassettePlayer]()
-_CALL_REPORT = pytest.StashKey[pytest.TestReport]()
-_OUTCOME = pytest.StashKey[Outcome]()
+_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()  # setup, call, teardown
+_PENDING = pytest.StashKey[PendingTest]()
 
 hookspec = pluggy.HookspecMarker("pytest")
 
@@ -262,6 +262,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.hook.pytest_llm_cassettes_configure.call_historic(kwargs={"config": config, "settings": settings})
     _check_patterns(settings.secret_patterns, "settings.secret_patterns (pytest_llm_cassettes_configure)")
     config.pluginmanager.register(_OutcomeReporter(config), "llm-cassettes-outcomes")
+    state = config.stash[_STATE]
+    if mode is not Mode.REPLAY and not state.check and not hasattr(config, "workerinput"):
+        # Once per run that writes (on the xdist controller): a run killed mid-save (SIGKILL) left its
+        # temp file, and its writer is gone. Temp files of writers still running are kept.
+        state.removed_temp_files = remove_stale_temp_files(state.cassette_dir)
 
 
 def _check_patterns(patterns: list[str], source: str) -> None:
@@ -277,21 +282,33 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         state.emulator.stop()  # also one a test started late; the run's setup puts the variables back
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     state = config.stash[_STATE]
     timing = f"; replay timing: {state.replay_timing}" if state.replay_timing.kind != "none" else ""
-    return f"llm-cassettes: {state.mode.value} (cassettes in {state.cassette_dir}{timing})"
+    lines = [f"llm-cassettes: {state.mode.value} (cassettes in {state.cassette_dir}{timing})"]
+    if state.removed_temp_files:
+        removed = state.removed_temp_files
+        names = ", ".join(str(p.relative_to(state.root)) for p in removed)
+        lines.append(f"llm-cassettes: removed {len(removed)} stale temp file(s) of killed runs: {names}")
+    return lines
 
 
-@pytest.hookimpl(tryfirst=True)  # before `-m llm` deselects by marker
+@pytest.hookimpl(tryfirst=True)  # before `-m llm` and `-k` deselect: paths are checked over every test
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     opted_in = [(config.rootpath / p).resolve() for p in config.getini("llm_cassettes_paths")]
-    if not opted_in:
-        return
-    for item in items:
+    for item in items if opted_in else ():
         path = Path(item.path).resolve()
         if item.get_closest_marker(MARKER) is None and any(path.is_relative_to(p) for p in opted_in):
             item.add_marker(MARKER)
+    state = config.stash[_STATE]
+    shared = assign_cassette_paths(items, state.cassette_dir, state.root, state.settings)
+    for file_nodeid, message, _ in shared:
+        # A collection error, as for a module that does not import: the run stops before any test,
+        # `--collect-only` (prune, migrate) fails too, and xdist reports it like any other.
+        config.hook.pytest_collectreport(report=pytest.CollectReport(file_nodeid, "failed", message, []))
+    if shared:  # under xdist the other tests still run, as with any collection error: never these
+        colliding = {nodeid for _, _, nodeids in shared for nodeid in nodeids}
+        items[:] = [item for item in items if item.nodeid not in colliding]
 
 
 # ---------------------------------------------------------------------------------------- fixtures
@@ -329,10 +346,13 @@ def llm_cassette(
             pytest.skip(f"{', '.join(missing)} not set: needed to record {item.nodeid} against the real API")
     cassette = None
     if action is Action.REPLAY:
+        problem = None
         try:
             cassette = spec.load_existing()
         except CassetteError as exc:
-            pytest.fail(str(exc), pytrace=False)
+            problem = str(exc)
+        if problem is not None:  # failed outside the except block: no "During handling..." repeat
+            pytest.fail(problem, pytrace=False)
         if cassette is not None:
             spec.warn_if_stale(cassette)
     player = CassettePlayer(
@@ -352,9 +372,12 @@ def llm_cassette(
         monkeypatch.setenv(name, value)
     with _guarded(refusal_for(state, item.nodeid, uses_cassette=True, action=action)), intercept(player):
         yield player
-    call = item.stash.get(_CALL_REPORT, None)
-    passed = call is not None and call.passed and not player.misses
-    item.stash[_OUTCOME] = finish(item.nodeid, state, spec, player, action, passed=passed)
+    # Saving waits for the end of the teardown phase (pytest_runtest_makereport): a later teardown
+    # may still fail the test.
+    item.stash[_PENDING] = PendingTest(spec, player, action)
+    call = item.stash.get(_REPORTS, {}).get("call")
+    if action is Action.REPLAY and call is not None and call.passed and not player.misses:
+        check_unused(item.nodeid, state, spec, player)
 
 
 @pytest.fixture
@@ -384,7 +407,6 @@ def _recorded_by_pytest_recording(item: pytest.Item) -> bool:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
     if report.when == "call":
-        item.stash[_CALL_REPORT] = report
         player = item.stash.get(_PLAYER, None)
         if player is not None and player.misses:
             # The client usually wraps the miss in its own error; say what really happened.
@@ -397,10 +419,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             )
             report.outcome = "failed"
             report.longrepr = player.miss_report() + original
-    elif report.when == "teardown":
-        outcome = item.stash.get(_OUTCOME, None)
-        if outcome is not None:  # a plain dict: what crosses from an xdist worker to the controller
-            report.user_properties.append((OUTCOME_PROPERTY, outcome.to_dict()))
+    reports = item.stash.setdefault(_REPORTS, {})
+    reports[report.when] = report
+    pending = item.stash.get(_PENDING, None)
+    if report.when == "teardown" and pending is not None:
+        phases = [reports.get(when) for when in ("setup", "call", "teardown")]
+        outcome, error = finish_test(pending, item.config.stash[_STATE], phases)
+        if error is not None:  # the test passed, its recording could not be written: one message
+            report.outcome = "failed"
+            report.longrepr = error
+        # A plain dict: what crosses from an xdist worker to the controller.
+        report.user_properties.append((OUTCOME_PROPERTY, outcome.to_dict()))
     return report
 
 

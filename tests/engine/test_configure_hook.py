@@ -67,7 +67,7 @@ def test_configure_hook_extensions_each_take_effect(project, monkeypatch, tmp_pa
     recorded, _ = record_against_emulator(project, monkeypatch)
     recorded.assert_outcomes(passed=2)
 
-    cassette_dir = project.path / "cassettes" / "test_hooked"
+    cassette_dir = project.path / "cassettes" / "test_hooked.py"
     text = (cassette_dir / "test_volatile_and_secret.yaml").read_text()
     assert "codename-bluebird" not in text and "REDACTED" in text  # the extra secret pattern scrubbed it
     assert "x-team" not in text  # the dropped header is gone

@@ -29,7 +29,7 @@ def test_rate_limited():
 
 
 def _cassette(project: pytest.Pytester, name: str):
-    return project.path / "cassettes" / "test_gen" / f"{name}.yaml"
+    return project.path / "cassettes" / "test_gen.py" / f"{name}.yaml"
 
 
 def test_generation_is_idempotent_and_rewrites_hosts(project):
@@ -37,7 +37,7 @@ def test_generation_is_idempotent_and_rewrites_hosts(project):
     first = project.runpytest("--llm-synthetic")
     first.assert_outcomes(passed=3)
     assert "mode record-synthetic: 3 written" in first.stdout.str()
-    files = {p.name: p.read_bytes() for p in (project.path / "cassettes" / "test_gen").iterdir()}
+    files = {p.name: p.read_bytes() for p in (project.path / "cassettes" / "test_gen.py").iterdir()}
     cassette = load(_cassette(project, "test_rate_limited"))
     assert cassette.meta["origin"] == "synthetic" and cassette.meta["scenario"] == "rate_limit"
     assert cassette.interactions[0].request.uri == "https://api.openai.com/v1/chat/completions"
@@ -46,7 +46,7 @@ def test_generation_is_idempotent_and_rewrites_hosts(project):
     second = project.runpytest("--llm-synthetic")
     second.assert_outcomes(passed=3)
     assert "mode record-synthetic: 3 unchanged" in second.stdout.str()
-    assert {p.name: p.read_bytes() for p in (project.path / "cassettes" / "test_gen").iterdir()} == files
+    assert {p.name: p.read_bytes() for p in (project.path / "cassettes" / "test_gen.py").iterdir()} == files
 
     # ...and the generated cassettes replay offline with the same outcomes.
     project.runpytest().assert_outcomes(passed=3)

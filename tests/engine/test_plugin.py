@@ -65,7 +65,7 @@ def test_record_then_replay_offline_gives_identical_responses_and_no_secrets(pro
         and "".join(json.loads(first["openai_stream.json"])) == "1\n2\n3"
     )
 
-    cassettes = sorted((project.path / "cassettes" / "test_roundtrip").glob("*.yaml"))
+    cassettes = sorted((project.path / "cassettes" / "test_roundtrip.py").glob("*.yaml"))
     assert [c.stem for c in cassettes] == [
         "test_anthropic_astream",
         "test_anthropic_async",
@@ -92,7 +92,7 @@ def test_missing_cassette_in_replay_fails_with_path_and_command(project):
     result = project.runpytest("-k", "openai_sync")
     result.assert_outcomes(failed=1)
     text = result.stdout.str()
-    assert "no cassette at" in text and "cassettes/test_nocassette/test_openai_sync.yaml" in text
+    assert "no cassette at" in text and "cassettes/test_nocassette.py/test_openai_sync.yaml" in text
     assert 'pytest --real-api "test_nocassette.py::test_openai_sync"' in text
 
 
@@ -114,7 +114,7 @@ def test_changed_request_reports_nearest_recording_and_field_diff(project, monke
 def test_failing_test_keeps_previous_cassette_byte_for_byte(project, monkeypatch):
     project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
     record_against_emulator(project, monkeypatch, "-k", "openai_sync")[0].assert_outcomes(passed=1)
-    cassette = project.path / "cassettes" / "test_roundtrip" / "test_openai_sync.yaml"
+    cassette = project.path / "cassettes" / "test_roundtrip.py" / "test_openai_sync.yaml"
     before = cassette.read_bytes()
     project.makepyfile(
         test_roundtrip=ROUND_TRIP_TESTS.replace(
@@ -154,7 +154,7 @@ def test_real_api_flag_flips_the_mode(project):
 
 def test_corrupt_cassette_fails_with_file_and_fix(project):
     project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
-    target = project.path / "cassettes" / "test_roundtrip" / "test_openai_sync.yaml"
+    target = project.path / "cassettes" / "test_roundtrip.py" / "test_openai_sync.yaml"
     target.parent.mkdir(parents=True)
     target.write_text("meta: {format: 1}\ninteractions:\n- request: {method: POST}\n  response: [\n")
     result = project.runpytest("-k", "openai_sync")
@@ -169,9 +169,10 @@ def test_unused_recordings_warn_and_fail_when_strict(project, monkeypatch):
     project.makepyfile(test_roundtrip=ROUND_TRIP_TESTS)
     recorded, emulator_env = record_against_emulator(project, monkeypatch, "-k", "openai_sync")
     recorded.assert_outcomes(passed=1)
-    cassette = project.path / "cassettes" / "test_roundtrip" / "test_openai_sync.yaml"
+    cassette = project.path / "cassettes" / "test_roundtrip.py" / "test_openai_sync.yaml"
     text = cassette.read_text()
     head, sep, interactions = text.partition("interactions:\n")
+    head = head.replace("interactions: 1\n", "interactions: 2\n")  # a hand edit updates the count
     cassette.write_text(head + sep + interactions + interactions)  # the same exchange twice: one unused
     for name, value in emulator_env.items():
         monkeypatch.setenv(name, value)

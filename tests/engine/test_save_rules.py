@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from llm_cassettes.persist import TEMP_PREFIX
+from llm_cassettes.cassette.persist import TEMP_PREFIX
 
 from .chat_project import chat_project
 from .conftest import record_against_emulator

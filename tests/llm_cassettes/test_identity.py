@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llm_cassettes.identity import (
+from llm_cassettes.recording.identity import (
     MAX_NAME_BYTES,
     NodeParts,
     cassette_relpath,
@@ -150,3 +150,15 @@ def test_different_ids_never_share_a_file_and_every_name_fits(first: str, second
         assert not any(c in path.name for c in '/\\:*?"<>|\x00')
     if first != second:
         assert collision_key(a) != collision_key(b), (first, second, a)
+
+
+def test_the_projects_own_secret_patterns_are_redacted_from_names_too() -> None:
+    from functools import partial
+
+    from llm_cassettes.recording.identity import redact_secrets
+    from llm_cassettes.settings import Settings
+
+    redact = partial(redact_secrets, settings=Settings(secret_patterns=[r"acme-[0-9]{6}"]))
+    path = cassette_relpath("t/test_x.py::test_token[acme-123456]", redact=redact)
+    assert "123456" not in str(path) and "REDACTED" in path.name
+    assert "acme-123456" in str(cassette_relpath("t/test_x.py::test_token[acme-123456]"))  # not a default

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from llm_cassettes import cli
-from llm_cassettes.cassette_format import (
+from llm_cassettes.cassette import (
     Cassette,
     CassetteError,
     Fault,
@@ -23,7 +23,7 @@ from llm_cassettes.cassette_format import (
     load,
     parse,
 )
-from llm_cassettes.identity import cassette_relpath
+from llm_cassettes.recording.identity import cassette_relpath
 
 PATH = "cassettes/test_mod.py/test_x.yaml"
 CHAT = "https://api.openai.com/v1/chat/completions"
@@ -78,7 +78,7 @@ def test_a_cassette_cut_at_any_line_is_an_error_naming_the_file() -> None:
         caught.value
     )
     # A whole interaction gone: the count says so.
-    with pytest.raises(CassetteError, match=r"meta\.interactions says 2 .* holds 1"):
+    with pytest.raises(CassetteError, match=r"meta\.interactions: expected 2 .* found 1"):
         parse(text[: text.rindex("- request:")], PATH)
 
 
@@ -89,7 +89,7 @@ def test_cassettes_written_before_the_count_still_load() -> None:
 
 @pytest.mark.parametrize(
     "fault",
-    ["{error: ReadTimout, message: timed out}", "ReadTimout", "{error: readtimeout}"],
+    ["{error: ReadTimout, message: timed out}", "ReadTimout", "{error: readtimeout, message: t}"],
 )
 def test_an_unknown_fault_name_is_an_error_listing_the_known_ones(fault: str) -> None:
     text = dumps(
@@ -160,6 +160,7 @@ def _broken_texts() -> dict[str, str]:
 
 
 def test_replaying_a_broken_cassette_fails_the_test_with_one_message(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(test_broken=BROKEN_PROJECT)
     for kind, text in _broken_texts().items():
         target = pytester.path / "cassettes" / cassette_relpath(f"test_broken.py::test_broken[{kind}]")

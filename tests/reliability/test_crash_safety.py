@@ -138,7 +138,7 @@ def test_killed_and_interrupted_recordings_leave_only_whole_cassettes(tmp_path: 
     )
     previous = {f"test_{i}": _previous_cassette(i).encode() for i in range(TESTS)}
     for name, raw in previous.items():
-        path = template / "cassettes" / "test_crash" / f"{name}.yaml"
+        path = template / "cassettes" / "test_crash.py" / f"{name}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(raw)
 
@@ -176,13 +176,13 @@ def test_killed_and_interrupted_recordings_leave_only_whole_cassettes(tmp_path: 
             cassette = load(path)  # parses: never half-written
             if raw == previous[path.stem]:
                 # Untouched: only allowed for tests that had not been reported as saved.
-                assert f"cassettes/test_crash/{path.name}" not in plan.written_before_kill, plan.name
+                assert f"cassettes/test_crash.py/{path.name}" not in plan.written_before_kill, plan.name
                 continue
             i = int(path.stem.split("_")[1])
             prompts = [json_prompt(x) for x in cassette.interactions]
             assert prompts == [f"What is {i}+1?", f"What is {i}+2?"], f"{plan.name}: {path.name}"
             assert cassette.meta["origin"] == "recorded"
-        saved = {f"cassettes/test_crash/{p.name}" for p in cassettes if p.read_bytes() != previous[p.stem]}
+        saved = {f"cassettes/test_crash.py/{p.name}" for p in cassettes if p.read_bytes() != previous[p.stem]}
         assert plan.written_before_kill <= saved, f"{plan.name}: a reported save is missing"
 
         if plan.hold_replace:

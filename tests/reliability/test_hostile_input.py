@@ -35,7 +35,7 @@ from llm_cassettes.cassette import (
 )
 from llm_cassettes.engine.matching import RequestIndex
 
-PATH = "cassettes/test_mod/test_fuzzed[case-1].yaml"
+PATH = "cassettes/test_mod.py/test_fuzzed[case-1].yaml"
 FUZZ = settings(
     max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -221,7 +221,8 @@ def test_alias_look_alikes_still_load() -> None:
     content = "* item\n- *more*, *stars* and: [*x]\n  * nested"
     body = json.dumps({"messages": [{"role": "user", "content": content}]}).encode()
     request = RecordedRequest.from_wire("POST", "https://api.openai.com/v1/chat/completions", [], body)
-    text = dumps(Cassette(meta={"origin": "recorded"}, interactions=[Interaction(request, fault=Fault("x"))]))
+    timeout = Interaction(request, fault=Fault("ReadTimeout"))
+    text = dumps(Cassette(meta={"origin": "recorded"}, interactions=[timeout]))
     text += "note: '- *a, [*b, {*c'\n"
     loaded = parse(text, PATH)
     assert loaded.interactions[0].request.json["messages"][0]["content"] == content

@@ -14,6 +14,7 @@ import pytest
 
 from llm_cassettes import cli
 from llm_cassettes.cassette import Cassette, Interaction, RecordedRequest, RecordedResponse, dumps, persist
+from llm_cassettes.recording.identity import cassette_relpath
 
 from .projects import make_project
 
@@ -127,15 +128,15 @@ def _prune_project(tmp_path: Path) -> tuple[Path, dict[str, Path]]:
         ini_extra="llm_cassettes_paths =\n    llm\n",
     )
     names = {
-        "kept": "test_a/test_kept.yaml",
-        "param1": "test_a/test_param[gpt-4o].yaml",
-        "param2": "test_a/test_param[claude-3].yaml",
-        "custom": "test_a/shared_name.yaml",
-        "class": "test_a/TestGroup.test_in_class.yaml",
-        "opted_in": "test_b/test_opted_in_by_path.yaml",
-        "removed_test": "test_a/test_removed.yaml",
-        "removed_param": "test_a/test_param[gpt-3].yaml",
-        "removed_module": "test_gone/test_x.yaml",
+        "kept": "test_a.py/test_kept.yaml",
+        "param1": "test_a.py/test_param[gpt-4o].yaml",
+        "param2": str(cassette_relpath("test_a.py::test_param[claude/3]")),
+        "custom": "test_a.py/shared_name.yaml",
+        "class": "test_a.py/TestGroup.test_in_class.yaml",
+        "opted_in": "llm/test_b.py/test_opted_in_by_path.yaml",
+        "removed_test": "test_a.py/test_removed.yaml",
+        "removed_param": "test_a.py/test_param[gpt-3].yaml",
+        "removed_module": "test_gone.py/test_x.yaml",
     }
     paths = {key: project / "cassettes" / name for key, name in names.items()}
     for path in paths.values():
@@ -151,7 +152,7 @@ UNUSED = {"removed_test", "removed_param", "removed_module"}
 def test_prune_lists_then_deletes_only_cassettes_no_test_uses(tmp_path, monkeypatch, capsys) -> None:
     project, paths = _prune_project(tmp_path)
     # Cassette names must match what the plugin writes: ask it (a parametrize id with "/" is sanitised).
-    assert (project / "cassettes" / "test_a" / "test_param[claude-3].yaml").exists()
+    assert paths["param2"].name.startswith("test_param[claude-3]~")
     stale = paths["kept"].parent / f"{persist.TEMP_PREFIX}{_dead_pid()}-x.tmp"
     stale.write_text("partial")
     monkeypatch.chdir(project)
@@ -166,7 +167,7 @@ def test_prune_lists_then_deletes_only_cassettes_no_test_uses(tmp_path, monkeypa
     assert cli.main(["prune", "--delete"]) == 0
     capsys.readouterr()
     assert {key for key, path in paths.items() if not path.exists()} == UNUSED
-    assert not stale.exists() and not (project / "cassettes" / "test_gone").exists()
+    assert not stale.exists() and not (project / "cassettes" / "test_gone.py").exists()
     assert cli.main(["prune"]) == 0  # nothing left to prune
 
 

@@ -124,7 +124,7 @@ def test_replay_blocks_every_non_loopback_address_naming_the_host(tmp_path: Path
         tmp_path / "p", {"test_net.py": NETWORK_TESTS}, ini_extra="llm_cassettes_block_network = all\n"
     )
     for name in ("test_llm_httpx_public_host_name", "test_llm_httpx_public_ip", "test_llm_urllib_public_ip"):
-        path = project / "cassettes" / "test_net" / f"{name}.yaml"
+        path = project / "cassettes" / "test_net.py" / f"{name}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_cassette())
     with Emulator() as emulator:
@@ -178,12 +178,12 @@ def test_replay_warns_about_recordings_older_than_max_age(tmp_path: Path) -> Non
         "test_old_synthetic": ("synthetic", now - dt.timedelta(days=400)),  # regenerated, never stale
     }
     for name, (origin, when) in stamps.items():
-        path = project / "cassettes" / "test_age" / f"{name}.yaml"
+        path = project / "cassettes" / "test_age.py" / f"{name}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_cassette(origin, when.strftime("%Y-%m-%dT%H:%M:%SZ")))
     result = run_project(project, "-W", "always", "-rw")
     assert result.returncode == 0, result.stdout + result.stderr
     warnings = [line for line in result.stdout.splitlines() if "StaleCassetteWarning" in line]
     assert len(warnings) == 1, result.stdout
-    assert "test_age/test_old.yaml was recorded 45 days ago (limit 30)" in result.stdout
+    assert "test_age.py/test_old.yaml was recorded 45 days ago (limit 30)" in result.stdout
     assert "pytest --real-api" in result.stdout

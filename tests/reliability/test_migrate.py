@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from llm_cassettes import cli
-from llm_cassettes.cassette_format import load
-from llm_cassettes.emulator import Emulator
-from llm_cassettes.identity import cassette_relpath, legacy_relpath
+from llm_cassettes.cassette import load
+from llm_cassettes.recording.identity import cassette_relpath, legacy_relpath
+from llm_cassettes.synthetic.emulator import Emulator
 
 from .projects import PLANTED_KEYS, make_project, run_project
 

@@ -74,6 +74,7 @@ def _outcomes(junit: Path) -> dict[str, str]:
 
 
 def _expected_prompts(stem: str, module: str) -> list[str]:
+    """What test ``stem`` of module ``module`` (its cassette folder is ``<module>.py``) asked."""
     m = int(module.rsplit("_", 1)[1])
     if stem.startswith("test_param"):  # "test_param[2]"
         return [f"What is {m}+{stem.partition('[')[2].rstrip(']')}?"]
@@ -111,7 +112,7 @@ def test_xdist_record_writes_each_cassette_once_and_replay_matches_serial(tmp_pa
     for path in cassettes_under(project):
         cassette = load(path)
         prompts = [i.request.json["messages"][0]["content"] for i in cassette.interactions]
-        assert prompts == _expected_prompts(path.stem, path.parent.name), path
+        assert prompts == _expected_prompts(path.stem, path.parent.stem), path
         for interaction, prompt in zip(cassette.interactions, prompts, strict=True):
             a, b = (int(x) for x in prompt.removeprefix("What is ").removesuffix("?").split("+"))
             answer = json.loads(interaction.response.body)["choices"][0]["message"]["content"]

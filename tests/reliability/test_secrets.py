@@ -103,7 +103,7 @@ def test_recording_writes_no_planted_secret_anywhere(tmp_path) -> None:
     for name in ("OPENAI_API_KEY", "PLANT_BODY_KEY", "PLANT_BODY_BEARER", "PLANT_CUSTOM"):
         assert PLANTED[name].encode() in seen, name
 
-    cassette_path = project / "cassettes" / "test_secrets" / "test_every_kind_of_secret.yaml"
+    cassette_path = project / "cassettes" / "test_secrets.py" / "test_every_kind_of_secret.yaml"
     cassette = load(cassette_path)
     assert len(cassette.interactions) == 3
     everything = b"".join(p.read_bytes() for p in sorted(project.rglob("*")) if p.is_file())

@@ -12,11 +12,12 @@ from .codec import (
     rebase_chunks,
     with_chunks,
 )
-from .model import Cassette, Fault, Interaction, RecordedRequest, RecordedResponse
+from .model import FAULT_NAMES, Cassette, Fault, Interaction, RecordedRequest, RecordedResponse
 from .validate import FORMAT_VERSION, ORIGINS, from_document
 from .yaml_io import dumps, load, parse, same_content, to_document
 
 __all__ = [
+    "FAULT_NAMES",
     "FORMAT_VERSION",
     "ORIGINS",
     "Cassette",

@@ -88,10 +88,29 @@ class RecordedResponse(_LazyBody):
         return self.body_doc.get("chunks")
 
 
+# The faults a cassette can hold: httpx's transport exception classes (all exist in httpx2 too).
+FAULT_NAMES = (
+    "ReadTimeout",
+    "ConnectTimeout",
+    "WriteTimeout",
+    "PoolTimeout",
+    "ConnectError",
+    "ReadError",
+    "WriteError",
+    "RemoteProtocolError",
+    "LocalProtocolError",
+    "ProxyError",
+    "NetworkError",
+    "TimeoutException",
+    "TransportError",
+)
+
+
 @dataclass
 class Fault:
     """A transport error the client saw: before any response, or while reading the body.
 
+    ``error`` is one of :data:`FAULT_NAMES`, checked on load.
     ``ms``: when the client saw it, in ms after the request was sent (None in older cassettes).
     """
 

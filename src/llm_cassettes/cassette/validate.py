@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+import difflib
 import reprlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 
 from ..errors import RERECORD_HINT, CassetteError
 from .codec import _JSON_STYLES, TIMED_FORMS, Headers, headers_from_doc
-from .model import Cassette, Fault, Interaction, RecordedRequest, RecordedResponse
+from .model import FAULT_NAMES, Cassette, Fault, Interaction, RecordedRequest, RecordedResponse
 
 FORMAT_VERSION = 1
 ORIGINS = ("recorded", "synthetic")
@@ -24,15 +26,12 @@ ORIGINS = ("recorded", "synthetic")
 class _Shape:
     """Validates one document level and reports problems with the path of the field."""
 
-    def __init__(self, path: str | Path | None) -> None:
+    def __init__(self, path: str | Path | None, meta: Mapping[str, Any] | None = None) -> None:
         self.path = path
+        self.rerecord = _rerecord_hint(meta or {})
 
-    def fail(self, where: str, problem: str) -> CassetteError:
-        return CassetteError(
-            self.path,
-            f"{where}: {problem}",
-            "fix the file by hand or " + RERECORD_HINT,
-        )
+    def fail(self, where: str, problem: str, fix: str = "fix the file by hand") -> CassetteError:
+        return CassetteError(self.path, f"{where}: {problem}", f"{fix} or {self.rerecord}")
 
     def mapping(self, value: Any, where: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
@@ -131,6 +130,13 @@ class _Shape:
         return chunks
 
 
+def _unknown_fault(name: str) -> str:
+    close = [known for known in FAULT_NAMES if known.casefold() == name.casefold()]
+    close = close or difflib.get_close_matches(name, FAULT_NAMES, n=1, cutoff=0.6)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown fault {name!r}{guess}; expected one of {', '.join(FAULT_NAMES)}"
+
+
 # reprlib bounds the work: repr() of a huge (or deeply nested) hand-edited value would be built in full
 # only to be cut to 80 characters.
 _SHORT_REPR = reprlib.Repr()
@@ -173,7 +179,22 @@ def _fault_ms(shape: _Shape, doc: Mapping[str, Any], response: RecordedResponse 
     return ms
 
 
-def from_document(doc: Any, path: str | Path | None = None) -> Cassette:
+def _rerecord_hint(meta: Mapping[str, Any]) -> str:
+    """The command that writes this cassette again, naming its test when ``meta.test`` says which."""
+    test = meta.get("test")
+    if not isinstance(test, str) or "::" not in test:
+        return RERECORD_HINT
+    if meta.get("origin") == "synthetic":
+        return f'regenerate it with `llm-cassettes generate "{test}"`'
+    return f're-record it with `pytest --real-api "{test}"`'
+
+
+def from_document(doc: Any, path: str | Path | None = None, *, check_json: bool = True) -> Cassette:
+    """Validate a parsed document and build the cassette; every problem is a CassetteError naming ``path``.
+
+    ``check_json``: look for values JSON cannot hold (dates, bytes, sets) in JSON bodies. The loader
+    knows whether YAML produced any, so :func:`parse` skips the walk when it did not.
+    """
     shape = _Shape(path)
     if not isinstance(doc, Mapping) or "interactions" not in doc:
         found = (
@@ -187,6 +208,7 @@ def from_document(doc: Any, path: str | Path | None = None) -> Cassette:
             path, f"not a cassette: expected top-level 'meta' and 'interactions', found {found}"
         )
     meta = dict(shape.mapping(doc.get("meta") or {}, "meta"))
+    shape = _Shape(path, meta)
     version = meta.get("format")
     if version != FORMAT_VERSION:
         raise CassetteError(
@@ -202,8 +224,90 @@ def from_document(doc: Any, path: str | Path | None = None) -> Cassette:
         raw_interactions = []
     if not isinstance(raw_interactions, list):
         raise shape.fail("interactions", f"expected a list, found {_kind(raw_interactions)}")
+    if "interactions" in meta:  # written on save since the count exists; older files go without
+        _check_complete(shape, meta["interactions"], raw_interactions)
     interactions = [_interaction(shape, item, i) for i, item in enumerate(raw_interactions)]
+    if check_json:
+        for index, interaction in enumerate(interactions):
+            _check_json_bodies(shape, interaction, f"interactions[{index}]")
     return Cassette(meta=meta, interactions=interactions, path=Path(path) if path else None)
+
+
+def _check_complete(shape: _Shape, count: Any, raw: list[Any]) -> None:
+    """The file holds as many interactions as it says, and the last one ends with what a save writes.
+
+    A cut at a line break leaves valid YAML: the count catches lost interactions, and the last field
+    written (the response body, a JSON body's ``style``, a fault's ``message``) catches a cut inside the
+    last one, where a response without its body would replay as an empty 200.
+    """
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise shape.fail("meta.interactions", f"expected the number of interactions, found {_kind(count)}")
+    restore = f"restore it (`git checkout -- {shape.path}`)"
+    if count != len(raw):
+        raise shape.fail(
+            "meta.interactions",
+            f"expected {count} interaction(s) (as it says), found {len(raw)}: the file is cut short "
+            "(truncated), or interactions were removed by hand",
+            f"{restore}, set `interactions: {len(raw)}` in meta if you removed them on purpose,",
+        )
+    if not raw or not isinstance(raw[-1], Mapping):
+        return
+    where, last = f"interactions[{len(raw) - 1}]", raw[-1]
+    missing = None
+    response, fault = last.get("response"), last.get("fault")
+    if response is None and fault is None:
+        missing = "response"
+    elif isinstance(fault, Mapping) and "message" not in fault:
+        where, missing = f"{where}.fault", "message"
+    elif isinstance(response, Mapping) and fault is None:
+        body = response.get("body")
+        if body is None:  # a save writes `body: {}` for an empty body, never a bare `body:`
+            where, missing = f"{where}.response", "body"
+        elif isinstance(body, Mapping) and "json" in body and "style" not in body:
+            where, missing = f"{where}.response.body", "style"
+    if missing is not None:
+        raise shape.fail(where, f"ends before its {missing!r}: the file is cut short (truncated)", restore)
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+_YAML_TYPES = {dt.datetime: "datetime", dt.date: "date", bytes: "bytes (!!binary)", set: "set (!!set)"}
+
+
+def _non_json(value: Any, where: str) -> tuple[str, Any] | None:
+    """The first value under ``value`` that JSON cannot hold, and where it is."""
+    stack = [(value, where)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, _JSON_SCALARS):
+                    return f"{at} (a key)", key
+                stack.append((child, f"{at}.{key}"))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((child, f"{at}[{i}]") for i, child in enumerate(item))
+        elif not isinstance(item, _JSON_SCALARS):
+            return at, item
+    return None
+
+
+def _check_json_bodies(shape: _Shape, interaction: Interaction, where: str) -> None:
+    parts = (("request", interaction.request), ("response", interaction.response))
+    for name, record in parts:
+        if record is None or "json" not in record.body_doc:
+            continue
+        found = _non_json(record.body_doc["json"], f"{where}.{name}.body.json")
+        if found is None:
+            continue
+        at, value = found
+        kind = next((label for cls, label in _YAML_TYPES.items() if isinstance(value, cls)), None)
+        kind = kind or type(value).__name__
+        if isinstance(value, dt.date):
+            fix = f"quote the value ('{value}') so YAML reads it as the string JSON sent,"
+        else:
+            fix = "remove the YAML tag and quote the value so YAML reads a string,"
+        raise shape.fail(
+            at, f"YAML read an unquoted {kind} ({_SHORT_REPR.repr(value)}), which JSON cannot hold", fix
+        )
 
 
 def _interaction(shape: _Shape, item: Any, index: int) -> Interaction:
@@ -239,6 +343,7 @@ def _interaction(shape: _Shape, item: Any, index: int) -> Interaction:
         fault_doc = item["fault"]
         if isinstance(fault_doc, str):
             fault = Fault(error=fault_doc)
+            field_where = f"{where}.fault"
         else:
             fault_doc = shape.mapping(fault_doc, f"{where}.fault")
             fault = Fault(
@@ -246,6 +351,9 @@ def _interaction(shape: _Shape, item: Any, index: int) -> Interaction:
                 message=str(fault_doc.get("message") or ""),
                 ms=_fault_ms(shape, fault_doc, response, f"{where}.fault"),
             )
+            field_where = f"{where}.fault.error"
+        if fault.error not in FAULT_NAMES:
+            raise shape.fail(field_where, _unknown_fault(fault.error))
     if response is None and fault is None:
         raise shape.fail(where, "has neither a 'response' nor a 'fault'; an interaction needs one of them")
     return Interaction(request=request, response=response, fault=fault)

@@ -18,8 +18,34 @@ from .parse_cache import cache_file, cached_document, store_document
 from .validate import FORMAT_VERSION, from_document
 
 # The C loader/dumper are an order of magnitude faster; both are "safe" (no arbitrary objects).
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, noting whether it built a value JSON has no type for (a date, bytes, a set).
+
+    Only those YAML tags call the Python constructors wrapped below, so a cassette without them costs
+    nothing extra, and only one with them has its JSON bodies searched for the offending field.
+    """
+
+    saw_non_json = False
+
+
+def _noting(construct: Any) -> Any:
+    def construct_and_note(loader: _Loader, node: yaml.Node) -> Any:
+        loader.saw_non_json = True
+        return construct(loader, node)
+
+    return construct_and_note
+
+
+for _tag, _construct in (
+    ("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_timestamp),
+    ("tag:yaml.org,2002:binary", yaml.SafeLoader.construct_yaml_binary),
+    ("tag:yaml.org,2002:set", yaml.SafeLoader.construct_yaml_set),
+):
+    _Loader.add_constructor(_tag, _noting(_construct))
 
 # A YAML alias (``*name``) can only stand where a node starts: at the start of a line (after indentation
 # and block indicators ``- ? :``) or after a flow indicator ``[ { , :``. _may_hold_alias finds every such
@@ -77,19 +103,22 @@ def parse(text: str, path: str | Path | None = None) -> Cassette:
     collecting = gc.isenabled()
     gc.disable()
     try:
+        non_json = False  # a cached document was stored only when it had no such value
         if doc is None:
-            doc = _load_yaml(text, path)
-            store_document(cache, doc)
-        return from_document(doc, path)
+            doc, non_json = _load_yaml(text, path)
+            if not non_json:
+                store_document(cache, doc)
+        return from_document(doc, path, check_json=non_json)
     finally:
         if collecting:
             gc.enable()
 
 
-def _load_yaml(text: str, path: str | Path | None) -> Any:
-    loader = _NoAliasLoader if _may_hold_alias(text) else _Loader
+def _load_yaml(text: str, path: str | Path | None) -> tuple[Any, bool]:
+    """The document, and whether it holds a value JSON has no type for."""
+    loader = (_NoAliasLoader if _may_hold_alias(text) else _Loader)(text)
     try:
-        return yaml.load(text, Loader=loader)
+        return loader.get_single_data(), loader.saw_non_json
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -97,6 +126,8 @@ def _load_yaml(text: str, path: str | Path | None) -> Any:
         raise CassetteError(path, f"not valid YAML{where}: {problem}") from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # bad dates/ints, absurd nesting
         raise CassetteError(path, f"not valid YAML: {type(exc).__name__}: {exc}"[:300]) from None
+    finally:
+        loader.dispose()
 
 
 def load(path: str | Path) -> Cassette:
@@ -146,7 +177,9 @@ _Dumper.add_representer(_Pair, _represent_pair)
 
 
 def to_document(cassette: Cassette) -> dict[str, Any]:
-    meta = {"format": FORMAT_VERSION, **{k: v for k, v in cassette.meta.items() if k != "format"}}
+    # The count, written right after the format, lets a load tell a truncated file from a short one.
+    rest = {k: v for k, v in cassette.meta.items() if k not in ("format", "interactions")}
+    meta = {"format": FORMAT_VERSION, "interactions": len(cassette.interactions), **rest}
     return {"meta": meta, "interactions": [_interaction_doc(i) for i in cassette.interactions]}
 
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from . import convert, diff, generate, prune, scan, serve, stats
+from . import convert, diff, generate, migrate, prune, scan, serve, stats
 from ._common import USAGE
 
 COMMANDS: dict[str, ModuleType] = {
@@ -19,6 +19,7 @@ COMMANDS: dict[str, ModuleType] = {
     "scan": scan,
     "diff": diff,
     "prune": prune,
+    "migrate": migrate,
     "stats": stats,
     "serve": serve,
     "convert": convert,

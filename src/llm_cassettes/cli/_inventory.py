@@ -19,7 +19,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -120,18 +120,22 @@ def used_cassettes(tests: Sequence[str], cwd: str | Path | None = None) -> dict[
         if result.returncode not in (0, 5) or not out.exists():
             tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-25:])
             raise PruneError(
-                f"collecting the tests failed (pytest exit code {result.returncode}); nothing was pruned.\n"
+                f"collecting the tests failed (pytest exit code {result.returncode}); nothing was changed.\n"
                 f"$ {' '.join(command)}\n{tail}"
             )
         return json.loads(out.read_text(encoding="utf-8"))
 
 
-def test_stems(tests: Sequence[str]) -> set[str]:
-    stems: set[str] = set()
+def judged_prefixes(tests: Sequence[str], inventory: dict[str, Any]) -> list[tuple[str, ...]]:
+    """The cassette folders a collection of ``tests`` can judge: one per test path given and collected.
+
+    Cassettes live under their test file's path (relative to the rootdir), so the cassettes of
+    ``tests/test_a.py`` are those under ``<cassette dir>/tests/test_a.py/``; a deleted file still
+    names its folder, whose cassettes are what prune should find.
+    """
+    root = Path(inventory["rootdir"])
+    prefixes = {tuple(PurePosixPath(name).parts) for name in inventory["files"]}
     for test in tests:
-        path = Path(test)
-        if path.is_dir():
-            stems.update(p.stem for p in path.rglob("*.py"))
-        else:
-            stems.add(path.stem)  # also for a deleted file: its cassettes are what prune should find
-    return stems
+        with contextlib.suppress(ValueError):  # a path outside the rootdir has no cassettes
+            prefixes.add(Path(test).resolve().relative_to(root).parts)
+    return sorted(prefixes)

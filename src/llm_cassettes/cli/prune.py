@@ -11,7 +11,7 @@ from pathlib import Path
 from ..cassette.persist import stale_temp_files
 from ..errors import PruneError
 from ._common import FINDING, OK, USAGE, run
-from ._inventory import cassette_files, show, test_stems, used_cassettes
+from ._inventory import cassette_files, judged_prefixes, show, used_cassettes
 
 HELP = "list (or --delete) cassettes that no test uses"
 
@@ -65,9 +65,11 @@ def _prune(args: argparse.Namespace) -> int:
     used = set(inventory["used"])
     candidates = cassette_files(root) if root.is_dir() else []
     if args.tests:
-        # Only the modules named on the command line can be judged: others were not collected.
-        stems = test_stems(args.tests) | set(inventory["modules"])
-        candidates = [p for p in candidates if p.relative_to(root).parts[0] in stems]
+        # Only the test files named on the command line can be judged: others were not collected.
+        prefixes = judged_prefixes(args.tests, inventory)
+        candidates = [
+            p for p in candidates if any(p.relative_to(root).parts[: len(f)] == f for f in prefixes)
+        ]
     unused = [p for p in candidates if str(p.resolve()) not in used]
     temps = stale_temp_files(root)
     base = Path.cwd()

@@ -11,24 +11,10 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, NoReturn
 
-from ..cassette import Fault
+from ..cassette import FAULT_NAMES, Fault
 
-# httpx exception classes a transport raises; all exist in httpx and httpx2.
-TRANSPORT_ERRORS = (
-    "ReadTimeout",
-    "ConnectTimeout",
-    "WriteTimeout",
-    "PoolTimeout",
-    "ConnectError",
-    "ReadError",
-    "WriteError",
-    "RemoteProtocolError",
-    "LocalProtocolError",
-    "ProxyError",
-    "NetworkError",
-    "TimeoutException",
-    "TransportError",
-)
+# httpx exception classes a transport raises: the fault names a cassette may hold.
+TRANSPORT_ERRORS = FAULT_NAMES
 
 # Exceptions from layers below httpx (aiohttp, sockets) and the httpx class that stands for them.
 _FOREIGN = {

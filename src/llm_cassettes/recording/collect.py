@@ -1,7 +1,8 @@
 """A collection-only pytest plugin: writes which cassettes the collected ``llm`` tests use, as JSON.
 
 Loaded only inside the ``pytest --collect-only -p llm_cassettes.recording.collect`` subprocess that
-``llm-cassettes prune`` starts; the paths come from :func:`.spec.cassette_path`, as the plugin's do.
+``llm-cassettes prune`` and ``migrate`` start. The paths are the ones the plugin assigned at collection
+(:func:`.spec.assign_cassette_paths`), so both commands see exactly what a test run would use.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .spec import cassette_path
+from .identity import legacy_relpath
+from .spec import MARKER, cassette_path
 
 INVENTORY_OPTION = "--llm-inventory-out"
 
@@ -21,16 +23,28 @@ def pytest_addoption(parser: Any) -> None:
 
 
 def _collected_cassettes(config: Any, items: Sequence[Any]) -> dict[str, Any]:
-    cassette_dir = Path(config.rootpath) / config.getini("llm_cassettes_dir")
-    used = []
+    root = Path(config.rootpath)
+    cassette_dir = root / config.getini("llm_cassettes_dir")
+    tests = []
     for item in items:
-        marker = item.get_closest_marker("llm")
-        if marker is not None:
-            used.append(str(cassette_path(cassette_dir, item, marker.kwargs.get("cassette")).resolve()))
+        marker = item.get_closest_marker(MARKER)
+        if marker is None:
+            continue
+        name = marker.kwargs.get("cassette")
+        tests.append(
+            {
+                "test": item.nodeid,
+                "cassette": str(cassette_path(cassette_dir, item, name).resolve()),
+                # Where llm-cassettes kept this test's cassette before paths followed the node id.
+                "legacy": str((cassette_dir / legacy_relpath(item.nodeid, name)).resolve()),
+            }
+        )
     return {
+        "rootdir": str(root.resolve()),
         "cassette_dir": str(cassette_dir.resolve()),
-        "used": sorted(set(used)),
-        "modules": sorted({Path(item.path).stem for item in items}),
+        "used": sorted({t["cassette"] for t in tests}),
+        "llm_tests": tests,
+        "files": sorted({item.nodeid.partition("::")[0] for item in items}),
         "tests": len(items),
     }
 

@@ -17,10 +17,12 @@ from ..modes import Mode
 
 
 class Result(enum.StrEnum):
-    REPLAYED = "replayed"
+    REPLAYED = "replayed"  # replayed, and the test passed every phase
+    FAILED = "failed"  # replayed, but the test failed (or erred in setup or teardown)
+    SKIPPED = "skipped"  # replayed, and the test skipped or xfailed
     KEPT_RECORDED = "kept-recorded"  # generator run: a real recording is not overwritten
     KEPT_SYNTHETIC = "kept-synthetic"  # real-API run: the scenario cannot be produced on demand
-    NOT_SAVED = "not-saved"  # the test failed: the previous cassette stays
+    NOT_SAVED = "not-saved"  # the test did not pass every phase: the previous cassette stays
     EMPTY = "empty"  # the test sent no request
     UNCHANGED = "unchanged"
     WOULD_CHANGE = "would-change"  # --llm-check
@@ -88,7 +90,9 @@ def summary(mode: Mode, outcomes: Sequence[Outcome]) -> str:
         lines += [f"  {o.test}  [{o.scenario}]" for o in kept]
     not_saved = [o for o in outcomes if o.result is Result.NOT_SAVED]
     if not_saved:
-        lines.append("not saved (test failed; previous cassette left unchanged):")
+        lines.append(
+            "not saved (the test did not pass setup, call and teardown; previous cassette left unchanged):"
+        )
         lines += [f"  {o.test}" for o in not_saved]
     drifts = [o for o in outcomes if o.drift]
     if drifts:

@@ -1,22 +1,21 @@
-"""What becomes of a finished test's cassette; how a passing recording becomes one (host rewrite,
-provenance, scrubbing, atomic write)."""
+"""How a passing test's recording becomes a cassette: host rewrite, provenance, scrubbing, atomic write.
+
+Whether a test passed, and so is saved at all, is :mod:`.finish`'s decision.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple
-
-import pytest
 
 from ..cassette import Cassette, Interaction, dumps, same_content, with_chunks
 from ..cassette.persist import write_atomic
 from ..drift import compare_cassettes, render
 from ..engine.player import CassettePlayer
-from ..errors import CassetteError, SecretLeftError
-from ..modes import Action, Mode
+from ..errors import SecretLeftError
+from ..modes import Mode
 from ..providers import provider_of, provider_uri
 from ..secrets import HeaderRules, scrub_cassette
 from ..secrets.known import configured, from_headers
@@ -24,15 +23,10 @@ from ..secrets.scan import leftover_secrets
 from ..settings import Settings
 from ..synthetic.pacing import nominal_chunks, pacing_of
 from ..synthetic.wire import provider_guess
-from .outcome import Outcome, Result
+from .outcome import Result
 from .spec import TestSpec
-from .state import RunState
 
 _NO_HEADER_RULES = HeaderRules()
-
-
-class UnusedInteractionsWarning(UserWarning):
-    """A replayed cassette holds recordings the test never requested."""
 
 
 class Saved(NamedTuple):
@@ -160,54 +154,3 @@ def save(
         drift = compare_cassettes(previous, cassette, name=str(spec.relative_path()))
         return Saved(Result.WRITTEN, render([drift]), int(drift.drift))
     return Saved(Result.WRITTEN)
-
-
-def finish(
-    test_id: str, state: RunState, spec: TestSpec, player: CassettePlayer, action: Action, *, passed: bool
-) -> Outcome:
-    """What becomes of a finished test's cassette: kept, replayed (unused recordings?), saved or not."""
-    outcome = Outcome(
-        test=test_id,
-        cassette=str(spec.relative_path()),
-        action=action.value,
-        mode=state.mode.value,
-        scenario=spec.scenario.name,
-        result=Result.REPLAYED,
-    )
-    emulator = state.emulator
-    if action is not Action.REPLAY and state.mode is Mode.RECORD_SYNTHETIC and emulator is not None:
-        outcome.unknown_routes = list(emulator.unknown_routes) or None
-        outcome.scenario_errors = list(emulator.scenario_errors) or None
-    if action is Action.REPLAY:
-        if state.mode is Mode.RECORD_SYNTHETIC:
-            outcome.result = Result.KEPT_RECORDED
-        elif state.mode is not Mode.REPLAY and not spec.scenario.real_api_can_produce:
-            outcome.result = Result.KEPT_SYNTHETIC
-        unused = player.unused() if passed else []
-        if unused:
-            message = (
-                f"{spec.relative_path()}: interactions {unused} were recorded but not requested by "
-                f"{test_id}; re-record with `{spec.record_command()}` if the test changed"
-            )
-            if state.strict_unused:
-                pytest.fail(message, pytrace=False)
-            warnings.warn(UnusedInteractionsWarning(message), stacklevel=1)
-        return outcome
-    if not passed:
-        outcome.result = Result.NOT_SAVED
-        return outcome
-    try:
-        saved = save(
-            spec,
-            player,
-            state.mode,
-            check=state.check,
-            secret_patterns=state.settings.secret_patterns,
-            headers=state.header_rules,
-            stand_in=emulator.url if state.mode is Mode.RECORD_SYNTHETIC and emulator is not None else None,
-            settings=state.settings,
-        )
-    except CassetteError as exc:  # e.g. a read-only cassette directory: say which and how to fix it
-        pytest.fail(f"recording not saved: {exc}", pytrace=False)
-    outcome.result, outcome.drift, outcome.drift_level = saved
-    return outcome

@@ -6,29 +6,68 @@ import datetime as dt
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_recording.plugin import get_default_cassette_name
 
 from .. import providers as providers_module
 from ..cassette import Cassette, load
 from ..errors import CassetteError, ScenarioError
+from ..settings import Settings
 from ..synthetic.scenarios import BUILTIN, Scenario, load_scenario_file
+from .identity import cassette_relpath, collisions, describe_collisions, redact_secrets
 from .state import RunState
+
+MARKER = "llm"
+# Set on every `llm` test at collection: its cassette path, so the plugin, prune and migrate agree.
+CASSETTE_PATH = pytest.StashKey[Path]()
 
 
 class StaleCassetteWarning(UserWarning):
     """A recorded cassette is older than ``llm_cassettes_max_age_days``."""
 
 
-def cassette_path(cassette_dir: Path, item: pytest.Item, name: str | None = None) -> Path:
-    """``<cassette_dir>/<test module>/<test name>.yaml``; names are sanitised as pytest-recording does."""
-    module = Path(item.path).stem
-    cls = getattr(item, "cls", None)
-    return cassette_dir / module / f"{get_default_cassette_name(cls, name or item.name)}.yaml"
+def cassette_path(
+    cassette_dir: Path, item: pytest.Item, name: str | None = None, settings: Settings | None = None
+) -> Path:
+    """``<cassette_dir>/<test file>/<class chain>.<test name>[<id>].yaml``, see :mod:`.identity`.
+
+    The path set at collection (:func:`assign_cassette_paths`) when there is one.
+    """
+    assigned = item.stash.get(CASSETTE_PATH, None)
+    if assigned is not None:
+        return assigned
+    redact = partial(redact_secrets, settings=settings)
+    return cassette_dir / cassette_relpath(item.nodeid, name, redact=redact)
+
+
+def assign_cassette_paths(
+    items: Sequence[pytest.Item], cassette_dir: Path, root: Path, settings: Settings | None = None
+) -> list[tuple[str, str, list[str]]]:
+    """Give every collected ``llm`` test its cassette path.
+
+    Returns one (test file node id, message, the tests) per file that several tests would share: the
+    collection must fail on them, naming the tests, and none of them may run.
+    """
+    paths: list[tuple[str, Any]] = []
+    for item in items:
+        marker = item.get_closest_marker(MARKER)
+        if marker is None:
+            continue
+        path = cassette_path(cassette_dir, item, marker.kwargs.get("cassette"), settings)
+        item.stash[CASSETTE_PATH] = path
+        paths.append((item.nodeid, path.relative_to(cassette_dir)))
+    shown = cassette_dir.relative_to(root) if cassette_dir.is_relative_to(root) else cassette_dir
+    return [
+        (
+            group[0][0].partition("::")[0],
+            describe_collisions([group], shown.as_posix()),
+            [nodeid for nodeid, _ in group],
+        )
+        for group in collisions(paths)
+    ]
 
 
 def _scenario_named(name: str, files: Sequence[Path]) -> Scenario:
@@ -63,7 +102,7 @@ class TestSpec:
         unknown = [p for p in names if p not in known]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid}: unknown provider {unknown}; known: {', '.join(known)}")
-        path = cassette_path(state.cassette_dir, item, kwargs.get("cassette"))
+        path = cassette_path(state.cassette_dir, item, kwargs.get("cassette"), state.settings)
         return cls(item, path, state.root, scenario, names, state.max_age_days, state.settings.host_aliases)
 
     def relative_path(self) -> Path:

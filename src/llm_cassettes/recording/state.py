@@ -35,6 +35,7 @@ class RunState:
     emulator: Any = None
     outcomes: list[Outcome] = field(default_factory=list)
     replay_timing: ReplayTiming = field(default_factory=ReplayTiming)
+    removed_temp_files: list[Path] = field(default_factory=list)  # stale ones, removed at start-up
 
     # Frozen views of the settings, made on first use: after pytest_llm_cassettes_configure has run.
     @cached_property

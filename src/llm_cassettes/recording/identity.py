@@ -18,7 +18,8 @@ unchanged name cannot look like a changed one). A change is needed for
 - upper-case letters in a parametrize id: macOS and Windows would take ``[A]`` and ``[a]`` for one
   file; class and function names keep their case (Python code rarely has two that differ only in
   case), and :func:`collisions` catches those that do;
-- secret-shaped text in an id or a ``cassette=`` name (``sk-proj-…``): it is redacted, never written;
+- secret-shaped text in an id or a ``cassette=`` name (``sk-proj-…``): it is redacted
+  (``REDACTED-<8 hex>``, by the secrets room), never written;
 - names of more than :data:`MAX_NAME_BYTES` bytes (255 is the limit of most file systems; a cassette's
   temp file and a checkout below a deep folder need room), cut and hashed;
 - names Windows reserves (``con``, ``nul``, ``com1``…).
@@ -35,6 +36,10 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 SUFFIX = ".yaml"
 MAX_NAME_BYTES = 150  # a file or folder name, suffix included: well below the common 255-byte limit
@@ -173,32 +178,33 @@ def collisions(paths: Iterable[tuple[str, PurePosixPath]]) -> list[list[tuple[st
 
 
 def describe_collisions(groups: Sequence[Sequence[tuple[str, PurePosixPath]]], cassette_dir: str) -> str:
-    """One message for every group: the tests, their files, why they meet and what to change."""
-    lines = [f"llm-cassettes: {len(groups)} cassette file(s) would be shared by several tests:"]
+    """One message for the groups: the tests, their files, why they meet and what to change."""
+    lines = ["llm-cassettes: these tests would share one cassette file:"]
     for group in groups:
         for nodeid, path in group:
             lines.append(f"  {nodeid}\n      -> {cassette_dir}/{path}")
         if len({str(p) for _, p in group}) > 1:
             lines.append("    (the names differ only in case: macOS and Windows store them as one file)")
     lines.append(
-        "  expected: one cassette file per test. fix: rename one of each pair of tests, or give one a "
-        "distinct name with @pytest.mark.llm(cassette=...)"
+        "expected: one cassette file per test; fix: rename one of the tests, or give one its own "
+        "name with @pytest.mark.llm(cassette=...)"
     )
     return "\n".join(lines)
 
 
-def redact_secrets(text: str) -> str:
-    """Secret-shaped text (provider keys, tokens) replaced by ``REDACTED``: never in a file name.
+def redact_secrets(text: str, settings: Settings | None = None) -> str:
+    """Secret-shaped text (provider keys, tokens, the run's known values) out of a file name.
 
-    The one place file names are redacted; it uses the scrub module's default secret patterns.
+    The one place cassette file names are redacted: the secrets room's :func:`redact_name` (each secret
+    becomes ``REDACTED-<8 hex>``), with the project's patterns and known values from ``settings``.
     """
-    from .scrub import _matcher  # the scrubber's compiled patterns, shared rather than copied
+    from ..secrets import redact_name
 
-    return _matcher(()).scrub(text)
+    return redact_name(text, settings)
 
 
 def legacy_relpath(nodeid: str, custom_name: str | None = None) -> PurePosixPath:
-    """Where llm-cassettes before 0.2 stored a test's cassette: ``<module stem>/<Class>.<name>.yaml``.
+    """Where earlier llm-cassettes versions stored a test's cassette: ``<module stem>/<Class>.<name>.yaml``.
 
     Only the innermost class was kept and a few characters replaced by ``-`` (pytest-recording's
     rule), so different tests could share a file; ``llm-cassettes migrate`` moves files from here.
