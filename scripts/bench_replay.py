@@ -83,8 +83,8 @@ def is_stream(i: int) -> bool:
     return i % 2 == 1
 
 
-# What a recorded OpenAI answer carries once scrubbed (see cassettes/test_chat/*.yaml): loading cost
-# depends on the number of YAML nodes, so the bench cassettes are as rich as real ones.
+# What a recorded OpenAI answer carries once scrubbed (see cassettes/tests/integration/test_chat.py/):
+# loading cost depends on the number of YAML nodes, so the bench cassettes are as rich as real ones.
 RESPONSE_HEADERS = [
     ("access-control-expose-headers", "X-Request-ID"),
     ("openai-organization", "REDACTED"),
