@@ -11,7 +11,7 @@
 
 Names stay as they are when they are safe everywhere. Whatever has to change gets a short hash of the
 original text appended (``~`` + 8 hex digits), so the mapping stays injective: ``test_x[a/b]`` becomes
-``test_x[a-b]~1f0c2a9e`` while ``test_x[a-b]`` stays itself (``~`` is never kept from the input, so an
+``test_x[a-b]~804c3669`` while ``test_x[a-b]`` stays itself (``~`` is never kept from the input, so an
 unchanged name cannot look like a changed one). A change is needed for
 
 - characters outside the safe set (path separators, ``:*?"<>|``, spaces, non-ASCII, control characters);
