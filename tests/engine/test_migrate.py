@@ -15,45 +15,43 @@ import pytest
 from llm_cassettes import cli
 from llm_cassettes.cassette import load
 from llm_cassettes.recording.identity import cassette_relpath, legacy_relpath
-from llm_cassettes.synthetic.emulator import Emulator
 
-from .projects import PLANTED_KEYS, make_project, run_project
+from .chat_project import chat_project
+from .conftest import record_against_emulator
 
 SAME = """
 import pytest
-from chat_helper import chat
 
 @pytest.mark.llm(provider="openai")
-def test_basic():
+def test_basic(chat):
     assert chat("What is {n}+1000?") == "{answer}"
 """
 
 MODULE = """
 import pytest
-from chat_helper import chat
 
 class TestGroup:
     class TestInner:
         @pytest.mark.llm(provider="openai")
-        def test_nested(self):
+        def test_nested(self, chat):
             assert chat("What is 1+2000?") == "2001"
 
 @pytest.mark.llm(provider="openai")
 @pytest.mark.parametrize("case", ["a/b", "plain"])
-def test_param(case):
+def test_param(chat, case):
     assert chat(f"What is {len(case)}+3000?") == str(len(case) + 3000)
 
 @pytest.mark.llm(provider="openai", cassette="custom_name")
-def test_custom():
+def test_custom(chat):
     assert chat("What is 4+4000?") == "4004"
 """
 
 CUSTOM = {"tests/test_m.py::test_custom": "custom_name"}
 
 
-def _project(tmp_path: Path) -> Path:
-    return make_project(
-        tmp_path / "p",
+def _project(project: pytest.Pytester) -> Path:
+    return chat_project(
+        project,
         {
             "tests/__init__.py": "",
             "tests/a/__init__.py": "",
@@ -62,7 +60,7 @@ def _project(tmp_path: Path) -> Path:
             "tests/b/test_same.py": SAME.format(n=2, answer=1002),
             "tests/test_m.py": MODULE,
         },
-    )
+    ).path
 
 
 def _to_legacy_layout(cassette_dir: Path) -> dict[Path, bytes]:
@@ -89,19 +87,17 @@ def _tree(cassette_dir: Path) -> dict[str, bytes]:
     return {str(p.relative_to(cassette_dir)): p.read_bytes() for p in cassette_dir.rglob("*") if p.is_file()}
 
 
-@pytest.mark.slow  # real pytest subprocesses: run by scripts/test and CI
-def test_migrate_moves_old_cassettes_to_their_tests_paths_unchanged(tmp_path, monkeypatch, capsys) -> None:
-    project = _project(tmp_path)
-    cassette_dir = project / "cassettes"
-    with Emulator() as emulator:
-        env = {**emulator.env(), **PLANTED_KEYS}
-        record = run_project(project, "--real-api", "--rate-delay", "0", env=env)
-    assert record.returncode == 0, record.stdout + record.stderr
+@pytest.mark.slow  # migrate collects the tests in a pytest subprocess, three times
+def test_migrate_moves_old_cassettes_to_their_tests_paths_unchanged(project, monkeypatch, capsys) -> None:
+    root = _project(project)
+    cassette_dir = root / "cassettes"
+    record, env = record_against_emulator(project, monkeypatch)
+    record.assert_outcomes(passed=6)
     legacy = _to_legacy_layout(cassette_dir)
     assert (cassette_dir / "test_same" / "test_basic.yaml") in legacy  # the file the two tests shared
     assert (cassette_dir / "test_m" / "TestInner.test_nested.yaml") in legacy
     before = _tree(cassette_dir)
-    monkeypatch.chdir(project)
+    monkeypatch.chdir(root)
 
     # Dry run: the moves are listed, nothing changes.
     assert cli.main(["migrate"]) == 1
@@ -135,16 +131,17 @@ def test_migrate_moves_old_cassettes_to_their_tests_paths_unchanged(tmp_path, mo
         assert new.replace(count, b"", 1) == old and new.count(count) == 1
     assert not (cassette_dir / "test_same").exists() and not (cassette_dir / "test_m").exists()
 
-    replay = run_project(project, "-rf", env={"OPENAI_API_BASE": env["OPENAI_API_BASE"]})
-    assert "5 passed" in replay.stdout and "1 failed" in replay.stdout, replay.stdout
-    assert "FAILED tests/a/test_same.py::test_basic" in replay.stdout  # never had a cassette of its own
+    monkeypatch.setenv("OPENAI_API_BASE", env["OPENAI_API_BASE"])  # emulator stopped: replay only
+    replay = project.runpytest("-rf")
+    replay.assert_outcomes(passed=5, failed=1)
+    assert "FAILED tests/a/test_same.py::test_basic" in replay.stdout.str()  # never had its own cassette
 
     # Tests that do not collect: nothing is moved, not even a move that is plain (the plan could miss
     # a test whose module failed). Here, an old-layout cassette recorded by tests/a's test_basic:
     waiting = cassette_dir / "test_same" / "test_basic.yaml"
     waiting.parent.mkdir()
     waiting.write_bytes(before["test_same/test_basic.yaml"].replace(b"tests/b/", b"tests/a/"))
-    (project / "tests" / "test_broken.py").write_text("def test_x(:\n")
+    (root / "tests" / "test_broken.py").write_text("def test_x(:\n")
     migrated = _tree(cassette_dir)
     assert cli.main(["migrate", "--apply"]) == 2
     assert "collecting the tests failed" in capsys.readouterr().err
