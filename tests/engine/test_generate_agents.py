@@ -77,7 +77,7 @@ def test_sdk_tests_get_synthetic_cassettes_that_replay_offline(project, monkeypa
     assert "tests that called endpoints the emulator does not serve" in summary
     assert "test_sdk.py::test_files_endpoint: GET /v1/files" in summary
 
-    cassettes = project.path / "cassettes" / "test_sdk"
+    cassettes = project.path / "cassettes" / "test_sdk.py"
     loop = load(cassettes / "test_chat_tool_loop.yaml")
     assert loop.meta["origin"] == "synthetic"
     assert [i.request.uri for i in loop.interactions] == ["https://api.openai.com/v1/chat/completions"] * 2

@@ -31,7 +31,7 @@ def test_truncated():
 def test_synthetic_streams_store_the_nominal_pace_and_regenerate_identically(project, tmp_path):
     project.makepyfile(test_gen=TESTS)
     project.runpytest("--llm-synthetic").assert_outcomes(passed=2)
-    folder = project.path / "cassettes" / "test_gen"
+    folder = project.path / "cassettes" / "test_gen.py"
     first = {p.name: p.read_bytes() for p in folder.iterdir()}
     # Measured arrival times never reach a synthetic cassette: a second run writes the same bytes.
     second = project.runpytest("--llm-synthetic")

@@ -170,7 +170,7 @@ def test_streams_are_live_when_recording_and_keep_chunks_and_pace_on_replay(proj
     assert 0.7 * DELTA_SPAN <= _span(deltas) <= DELTA_SPAN + 0.3
 
     # The cassette keeps each chunk's offset and arrival time next to the SSE text.
-    cassette = project.path / "cassettes" / "test_live" / "test_httpx_sync.yaml"
+    cassette = project.path / "cassettes" / "test_live.py" / "test_httpx_sync.yaml"
     response = load(cassette).interactions[0].response
     timing = response.body_doc["chunks"]
     assert [offset for offset, _ in timing] == _offsets(raw["sizes"])
@@ -212,7 +212,7 @@ def test_a_stream_cut_short_is_saved_as_far_as_it_went_and_replays_its_end_on_ti
     assert 0.7 * (SCHEDULE_MS[1] - SCHEDULE_MS[0]) / 1000 <= _span(broken)
 
     # Both cassettes are valid: what the client read, when, and (for the break) the fault and its moment.
-    folder = project.path / "cassettes" / "test_cut"
+    folder = project.path / "cassettes" / "test_cut.py"
     abandoned = load(folder / "test_abandon_after_two_chunks.yaml").interactions[0]
     assert abandoned.fault is None
     assert abandoned.response.body == CHUNKS[0] + CHUNKS[1]

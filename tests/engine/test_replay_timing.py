@@ -101,7 +101,7 @@ def test_paced():
 def test_a_factor_scales_the_recorded_pace(project, monkeypatch, tmp_path):
     project.makepyfile(test_factor=FACTOR_TESTS)
     record_against_emulator(project, monkeypatch)[0].assert_outcomes(passed=1)
-    cassette = project.path / "cassettes" / "test_factor" / "test_paced.yaml"
+    cassette = project.path / "cassettes" / "test_factor.py" / "test_paced.yaml"
     # Stretch the recorded pace to a measurable 1 s (a recording of the fast emulator lasts a few ms).
     interaction = load(cassette).interactions[0]
     timing = interaction.response.body_doc["chunks"]

@@ -373,7 +373,7 @@ def test_a_recording_the_scan_still_finds_a_secret_in_is_not_written(
     # scan still finds it, so the cassette is refused (and the previous one kept), naming the field.
     pytester.makeini(INI + "llm_cassettes_secret_patterns =\n    DACTED\n")
     pytester.makepyfile(test_closed=FAIL_CLOSED_TESTS)
-    cassette = pytester.path / "cassettes" / "test_closed" / "test_echo.yaml"
+    cassette = pytester.path / "cassettes" / "test_closed.py" / "test_echo.yaml"
     cassette.parent.mkdir(parents=True)
     cassette.write_text(PREVIOUS)
     for name in PROVIDER_ENV:
