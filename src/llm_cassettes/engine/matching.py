@@ -59,6 +59,8 @@ DEFAULT_RULES = MatchRules()
 def _drop_volatile(body: Any, paths: Sequence[tuple[str, ...]]) -> Any:
     if not isinstance(body, dict):
         return body
+    if "metadata" not in body and not any(path[0] in body for path in paths):
+        return body  # nothing to drop: no copy (the index builds one key per recorded request)
     body = dict(body)
     for path in paths:
         parent = body

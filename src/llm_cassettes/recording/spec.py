@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +15,7 @@ from pytest_recording.plugin import get_default_cassette_name
 from .. import providers as providers_module
 from ..cassette import Cassette, load
 from ..errors import CassetteError, ScenarioError
-from ..synthetic.scenarios import BUILTIN, Scenario, load_scenario_file
+from ..synthetic.scenarios import Scenario
 from .state import RunState
 
 
@@ -31,10 +30,8 @@ def cassette_path(cassette_dir: Path, item: pytest.Item, name: str | None = None
     return cassette_dir / module / f"{get_default_cassette_name(cls, name or item.name)}.yaml"
 
 
-def _scenario_named(name: str, files: Sequence[Path]) -> Scenario:
-    known: dict[str, Scenario] = dict(BUILTIN)
-    for path in files:
-        known.update(load_scenario_file(path))
+def _scenario_named(name: str, state: RunState) -> Scenario:
+    known = state.scenarios
     if name not in known:
         raise ScenarioError(f"unknown scenario {name!r}; known scenarios: {', '.join(sorted(known))}")
     return known[name]
@@ -54,7 +51,7 @@ class TestSpec:
     def from_marker(cls, item: pytest.Item, marker: pytest.Mark, state: RunState) -> TestSpec:
         kwargs = marker.kwargs
         try:
-            scenario = _scenario_named(kwargs.get("scenario") or "success", state.scenario_files)
+            scenario = _scenario_named(kwargs.get("scenario") or "success", state)
         except ScenarioError as exc:
             raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
         provider = kwargs.get("provider")
