@@ -347,7 +347,7 @@ def _llm_cassette(
     action = action_for_test(
         state.mode,
         real_api_can_produce=spec.scenario.real_api_can_produce,
-        has_cassette=spec.path.exists(),
+        has_cassette=spec.has_cassette,
         cassette_origin=spec.existing_origin(),
         force=state.force,
     )

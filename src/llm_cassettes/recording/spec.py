@@ -73,9 +73,14 @@ class TestSpec:
     def _loaded(self) -> Cassette | CassetteError | None:
         # Loaded once per test: the mode decision, replay and the save all look at the same cassette.
         try:
-            return load(self.path) if self.path.exists() else None
+            return load(self.path, missing_ok=True)
         except CassetteError as exc:
             return exc
+
+    @property
+    def has_cassette(self) -> bool:
+        """A file is there, usable or not (what ``path.exists()`` says, without another stat)."""
+        return self._loaded is not None
 
     @property
     def existing(self) -> Cassette | None:
