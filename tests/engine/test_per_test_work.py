@@ -158,9 +158,19 @@ def test_idle_autouse_fixtures_are_not_set_up(project, tmp_path, args) -> None:
     assert "vcr" in seen["test_asks_for_vcr"] and "vcr" in seen["test_uses_vcr"]
     # Parametrized siblings share their fixture closure: one marked sibling keeps it for both.
     assert seen["test_sibling[1]"] >= RECORDING and seen["test_sibling[2]"] >= RECORDING
-    # Replay guards every test, so llm_cassette stays; recording has nothing to do for unmarked tests.
-    assert ("llm_cassette" in seen["test_plain"]) is (not args)
-    assert "monkeypatch" not in seen["test_plain"]
+    # The guard covers tests that use cassettes (llm_cassettes_block_network = llm): nothing to do here.
+    assert "llm_cassette" not in seen["test_plain"] and "llm_cassette" in seen["test_llm"]
+    assert "monkeypatch" not in seen["test_llm"]
+
+
+def test_a_guard_for_every_test_keeps_llm_cassette_on_unmarked_tests(project, tmp_path) -> None:
+    project.makepyfile(test_fixtures=FIXTURE_NAMES)
+    project.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+        "llm_cassettes_block_network = all\n"
+    )
+    project.runpytest("-k", "plain").assert_outcomes(passed=1)
+    assert "llm_cassette" in fixtures_by_test(tmp_path / "out")["test_plain"]
 
 
 def test_block_network_option_and_conftest_overrides_keep_their_fixtures(project, tmp_path) -> None:

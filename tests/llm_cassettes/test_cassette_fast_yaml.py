@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from llm_cassettes.cassette import fast_yaml
-from llm_cassettes.cassette.yaml_io import _Dumper, _Loader
+from llm_cassettes.cassette.yaml_io import _Dumper, _Loader, _Pair
 
 CASSETTES = sorted((Path(__file__).resolve().parents[2] / "cassettes").rglob("*.yaml"))
 
@@ -94,8 +94,14 @@ scalars = (
     | st.text(max_size=20)
 )
 keys = st.sampled_from(NASTY) | st.text(max_size=10)
+# What the dumper writes in flow style: a streamed body's [offset, ms] chunk entries, on one line.
+flow_pairs = st.lists(
+    st.integers(min_value=-(2**40), max_value=2**40) | st.floats() | st.sampled_from(NASTY),
+    min_size=2,
+    max_size=2,
+).map(_Pair)
 documents = st.recursive(
-    scalars,
+    scalars | flow_pairs,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=4),
     max_leaves=25,
 )
@@ -114,6 +120,7 @@ def test_plain_dumps_take_the_fast_path() -> None:
             {"request": {"body": {"json": {"n": 3, "t": 0.7, "stream": True, "stop": None}}}},
             {"response": {"body": {"sse": 'data: {"a": [1]}\n\ndata: [DONE]\n\n', "text": "line\nline\n"}}},
             {"numbers": [0, -1, 2**40, 1.5, -0.0, 1e300], "empty": [], "none": {}},
+            {"chunks": [_Pair([0, 600]), _Pair([438, 640])]},
         ],
     }
     assert assert_faithful(dump(doc)) == pyyaml(dump(doc))

@@ -11,7 +11,8 @@ none of that can matter, which :func:`fast_path_applies` checks first with C-spe
   BOM, control character);
 - outside the content of block scalars (``|`` / ``>`` text, found by indentation): no ``!`` (tag), ``&``
   (anchor) or ``*`` (alias) where a node starts, no flow collection other than an empty ``{}`` / ``[]``
-  (the dumper writes no other), and no directive or document marker at a line start;
+  or a one-line list of plain words and numbers (the dumper writes no other), and no directive or
+  document marker at a line start;
 - every plain scalar there that either parser could read as something other than a string (it starts
   with a digit, a sign, ``.``, ``~``, ``<`` or ``=``, or is one of YAML 1.1's yes/no/on/off words) is read
   the same by both: each distinct one is resolved by both parsers once and the verdict remembered.
@@ -56,7 +57,7 @@ def _unsafe_characters(text: str, data: bytes) -> bool:
 
 # ------------------------------------------------------------------------------------ block scalars
 
-_SPACE, _LINE_FEED, _HASH = 0x20, 0x0A, b"#"
+_SPACE, _LINE_FEED, _QUESTION_MARK, _HASH = 0x20, 0x0A, 0x3F, b"#"
 _PARENT_COLUMN = re.compile(rb" *+(?:- )*+")
 _FIRST_CONTENT_INDENT = re.compile(rb"(?:[ ]*\n)*( *)")
 
@@ -145,14 +146,33 @@ def _empty_flow_at(data: bytes, at: int) -> bool:
     )
 
 
+# A one-line flow list of plain scalars that cannot hold flow indicators (numbers, words): the dumper
+# writes a streamed body's chunk timings so, ``- [0, 600]``. Its items are checked like any plain scalar.
+_SIMPLE_FLOW_LIST = re.compile(rb"\[ *+([0-9A-Za-z_.+-]++(?: *+, *+[0-9A-Za-z_.+-]++)*+) *+\] *+(?:\n|\Z)")
+_FLOW_ITEM_SEPARATOR = re.compile(rb" *, *")
+
+
+def _simple_flow_list_at(data: bytes, at: int) -> bool:
+    before = at - 1
+    while before >= 0 and data[before] == _SPACE:
+        before -= 1
+    if before >= 0 and data[before] == _QUESTION_MARK:  # a key: PyYAML refuses a list as a mapping key
+        return False
+    found = _SIMPLE_FLOW_LIST.match(data, at)
+    return found is not None and all(_read_alike(item) for item in _FLOW_ITEM_SEPARATOR.split(found.group(1)))
+
+
 def _unsafe_structure(structure: bytes) -> bool:
-    """A tag, anchor, alias or non-empty flow collection where a node starts, a directive, a marker."""
+    """A tag, anchor, alias or flow collection (but ``[]``, ``{}`` and simple lists) where a node starts,
+    a directive, a document marker."""
     find = structure.find
     for character in (b"[", b"{", b"!", b"&", b"*"):
-        flow = character in b"[{"
         at = find(character)
         while at != -1:
-            if _at_node_start(structure, at) and not (flow and _empty_flow_at(structure, at)):
+            if _at_node_start(structure, at) and not (
+                (character in b"[{" and _empty_flow_at(structure, at))
+                or (character == b"[" and _simple_flow_list_at(structure, at))
+            ):
                 return True
             at = find(character, at + 1)
     if structure.startswith((b"%", b"---", b"...")) or b"\n%" in structure or b"\n---" in structure:
