@@ -8,6 +8,7 @@ from its text.
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -21,6 +22,7 @@ from llm_cassettes.cassette import dumps, parse, parse_cache
 from llm_cassettes.cassette.model import Cassette, Interaction, RecordedRequest, RecordedResponse
 
 
+@functools.cache  # dumping a megabyte of YAML takes a while; the tests only read the text
 def big_cassette_text(answer: str = "4", size: int = parse_cache.CACHE_MIN_BYTES) -> str:
     """A valid cassette just over the size from which documents are cached."""
     interactions = []
