@@ -328,7 +328,8 @@ class SizeResult:
     times: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (mode, path) -> ns
     load_ours: float = 0.0  # seconds: parse + validate + index
     load_ours_parse: float = 0.0
-    load_ours_cold: float = 0.0  # first load of the text: YAML parse, nothing cached
+    load_ours_cold: float = 0.0  # first load of the text: YAML parse, nothing cached yet, then stored
+    load_ours_nocache: float = 0.0  # load + index with the cache disabled
     load_vcrpy: float = 0.0
 
     def median_ms(self, mode: str, path: str) -> float | None:
@@ -396,7 +397,15 @@ def measure_size(
             t2 = time.perf_counter()
             parse_t.append(t1 - t0)
             total_t.append(t2 - t0)
+        # With the cache disabled every load parses the text: the fast YAML path, validation, index.
+        os.environ[parse_cache.CACHE_DIR_ENV] = ""
+        nocache_t = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            CassettePlayer(ours_path, recording=False, cassette=cassette_format.load(ours_path))
+            nocache_t.append(time.perf_counter() - t0)
         del os.environ[parse_cache.CACHE_DIR_ENV]
+    result.load_ours_nocache = statistics.median(nocache_t)
     result.load_ours_parse = statistics.median(parse_t)
     result.load_ours = statistics.median(total_t)
     result.load_ours_cold = cold_t[0]
@@ -559,11 +568,17 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> bool:
     print()
     print(
         "| interactions | ours: load + index s | of which index s | ours: first load (cold) s "
-        "| vcrpy: load s |"
+        "| ours: cache disabled s | vcrpy: load s |"
     )
-    print("|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        cells = (r.load_ours, r.load_ours - r.load_ours_parse, r.load_ours_cold, r.load_vcrpy)
+        cells = (
+            r.load_ours,
+            r.load_ours - r.load_ours_parse,
+            r.load_ours_cold,
+            r.load_ours_nocache,
+            r.load_vcrpy,
+        )
         print(f"| {r.size:,} | " + " | ".join(f"{v:.3f}" for v in cells) + " |")
     print()
 
@@ -605,7 +620,12 @@ def report(results: list[SizeResult], args: argparse.Namespace) -> bool:
                 "load 10,000 <= 1 s",
                 r.load_ours <= 1.0,
                 f"{r.load_ours:.3f} s (read + validate + index, parsed document cached; "
-                f"the first, cold load parsing the YAML took {r.load_ours_cold:.3f} s)",
+                f"the first, cold load parsing the YAML and storing it took {r.load_ours_cold:.3f} s)",
+            )
+            target(
+                "load 10,000 with the cache disabled <= 1 s",
+                r.load_ours_nocache <= 1.0,
+                f"{r.load_ours_nocache:.3f} s (read + parse + validate + index, nothing cached)",
             )
     return ok
 

@@ -21,6 +21,7 @@ from typing import Any
 import pluggy
 import pytest
 
+from .cassette import parse_cache
 from .cassette.persist import remove_stale_temp_files
 from .engine.network import Refusal, loopback_only
 from .engine.player import CassettePlayer, RateGate
@@ -28,6 +29,7 @@ from .engine.streams import TIMING_ENV, ReplayTiming
 from .engine.transport import intercept
 from .errors import CassetteError, CassetteMiss, ModeError, SecretPatternError
 from .modes import Action, Mode, action_for_test, decide_mode
+from .recording import idle_fixtures
 from .recording.finish import PendingTest, check_unused, finish_test
 from .recording.isolation import (
     BLOCK_NETWORK_OPTION,
@@ -57,6 +59,7 @@ _SETUP = pytest.StashKey[RunSetup]()
 _PLAYER = pytest.StashKey[CassettePlayer]()
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()  # setup, call, teardown
 _PENDING = pytest.StashKey[PendingTest]()
+_OUTER_CACHE_BOUND = pytest.StashKey[float | None]()
 
 hookspec = pluggy.HookspecMarker("pytest")
 
@@ -174,6 +177,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("llm_cassettes_rate_delay", "default of --rate-delay", default="1.0")
     parser.addini("llm_cassettes_replay_timing", "default of --llm-replay-timing", default="")
+    parser.addini("llm_cassettes_cache_max_mb", "parse cache bound in MB (default 256)", default="")
     parser.addini(
         "llm_cassettes_strict_unused", "fail on unused recorded interactions", type="bool", default=False
     )
@@ -259,6 +263,10 @@ def pytest_configure(config: pytest.Config) -> None:
         setup = config.stash[_SETUP] = set_up_run(mode)
         config.add_cleanup(setup.stop)
     config.stash[_STATE].emulator = setup.emulator
+    try:
+        config.stash[_OUTER_CACHE_BOUND] = parse_cache.configure(config.getini("llm_cassettes_cache_max_mb"))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
     config.hook.pytest_llm_cassettes_configure.call_historic(kwargs={"config": config, "settings": settings})
     _check_patterns(settings.secret_patterns, "settings.secret_patterns (pytest_llm_cassettes_configure)")
     config.pluginmanager.register(_OutcomeReporter(config), "llm-cassettes-outcomes")
@@ -277,6 +285,7 @@ def _check_patterns(patterns: list[str], source: str) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    parse_cache.configure(config.stash.get(_OUTER_CACHE_BOUND, None))  # a nested run puts the outer's back
     state = config.stash.get(_STATE, None)
     if state is not None and state.emulator is not None:
         state.emulator.stop()  # also one a test started late; the run's setup puts the variables back
@@ -291,6 +300,20 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         names = ", ".join(str(p.relative_to(state.root)) for p in removed)
         lines.append(f"llm-cassettes: removed {len(removed)} stale temp file(s) of killed runs: {names}")
     return lines
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Drop the autouse fixtures that would do nothing for a test (see recording.idle_fixtures)."""
+    state = session.config.stash[_STATE]
+    rules = idle_fixtures.pytest_recording_rules(session.config)
+    rules["llm_cassette"] = (  # a test without cassette, and without a guard: nothing to do
+        __name__,
+        lambda item: (
+            item.get_closest_marker(MARKER) is None
+            and refusal_for(state, item.nodeid, uses_cassette=False, action=None) is None
+        ),
+    )
+    idle_fixtures.prune(session.items, rules)
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m llm` and `-k` deselect: paths are checked over every test
@@ -315,10 +338,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def llm_cassette(
+def llm_cassette(request: pytest.FixtureRequest) -> Iterator[CassettePlayer | None]:
+    """The cassette player of an ``llm`` test (None for other tests); ``.requests`` lists what was sent."""
+    # Its own MonkeyPatch rather than the fixture: every test runs this one, and a fixture costs more
+    # to set up and tear down than the environment it patches.
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        yield from _llm_cassette(request, monkeypatch)
+    finally:
+        monkeypatch.undo()
+
+
+def _llm_cassette(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[CassettePlayer | None]:
-    """The cassette player of an ``llm`` test (None for other tests); ``.requests`` lists what was sent."""
     state = request.config.stash[_STATE]
     item = request.node
     marker = item.get_closest_marker(MARKER)
@@ -331,7 +364,7 @@ def llm_cassette(
     action = action_for_test(
         state.mode,
         real_api_can_produce=spec.scenario.real_api_can_produce,
-        has_cassette=spec.path.exists(),
+        has_cassette=spec.has_cassette,
         cassette_origin=spec.existing_origin(),
         force=state.force,
     )

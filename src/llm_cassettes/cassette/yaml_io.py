@@ -1,20 +1,25 @@
 """Reading and writing cassette YAML: safe loading (no aliases), readable dumping, and file loads.
 
-The C loader/dumper are an order of magnitude faster; both are "safe" (no arbitrary objects).
+Loading tries :mod:`.fast_yaml` first (yaml-rs, on text it provably reads as PyYAML does), then PyYAML's
+C safe loader; big cassettes keep their parsed document in :mod:`.parse_cache`. Dumping is PyYAML's
+alone, so what a recording writes never depends on which loader reads it back.
 """
 
 from __future__ import annotations
 
 import gc
+import os
+import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import yaml
 
 from ..errors import CassetteError
+from . import fast_yaml
 from .codec import headers_to_doc
 from .model import Cassette, Interaction
-from .parse_cache import cache_file, cached_document, store_document
+from .parse_cache import cache_key, cached_document, store_document
 from .validate import FORMAT_VERSION, from_document
 
 # The C loader/dumper are an order of magnitude faster; both are "safe" (no arbitrary objects).
@@ -91,31 +96,35 @@ class _NoAliasLoader(_Loader):  # type: ignore[misc, valid-type]
         return super().construct_object(node, deep)
 
 
-# Parsing YAML builds every value in Python even with the C loader (seconds for a 10,000-interaction
-
-
 def parse(text: str, path: str | Path | None = None) -> Cassette:
     """Parse and validate cassette text; every problem is a CassetteError naming ``path``."""
-    cache = cache_file(text)
-    doc = cached_document(cache)
+    key = cache_key(text)
     # Loading allocates millions of small objects and no garbage: the cyclic collector would run
     # hundreds of times for nothing (2-3x the load time of a large cassette).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        non_json = False  # a cached document was stored only when it had no such value
-        if doc is None:
-            doc, non_json = _load_yaml(text, path)
-            if not non_json:
-                store_document(cache, doc)
-        return from_document(doc, path, check_json=non_json)
+        doc = cached_document(key)
+        if doc is not None:  # stored only when it validated and held no value JSON has no type for
+            try:
+                return from_document(doc, path)
+            except CassetteError:
+                pass  # a cache entry that does not validate is not trusted: the text decides
+        doc, non_json = _load_yaml(text, path)
+        cassette = from_document(doc, path, check_json=non_json)
+        if not non_json:
+            store_document(key, doc)  # only documents that validate, before anything can change them
+        return cassette
     finally:
         if collecting:
             gc.enable()
 
 
 def _load_yaml(text: str, path: str | Path | None) -> tuple[Any, bool]:
-    """The document, and whether it holds a value JSON has no type for."""
+    """The document, and whether it holds a value JSON has no type for (the fast path never does)."""
+    doc = fast_yaml.load(text)
+    if doc is not None:
+        return doc, False
     loader = (_NoAliasLoader if _may_hold_alias(text) else _Loader)(text)
     try:
         return loader.get_single_data(), loader.saw_non_json
@@ -130,15 +139,45 @@ def _load_yaml(text: str, path: str | Path | None) -> tuple[Any, bool]:
         loader.dispose()
 
 
-def load(path: str | Path) -> Cassette:
-    """Read and validate a cassette file."""
+# O_NONBLOCK: opening a FIFO or device named *.yaml returns at once (a plain open would wait for a
+# writer), and fstat then tells it is not a regular file. It changes nothing for regular files.
+_OPEN_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)
+
+
+def _read_text(path: Path) -> str:
+    """The file's text with universal newlines, as ``Path.read_text`` gives it, in one open and fstat."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise CassetteError(path, "not a regular file", "replace it with a cassette file")
+        wanted = info.st_size + 1
+        chunks = [os.read(fd, wanted)]
+        # A short read of a regular file is its end; a full one means it grew since fstat: read on.
+        while len(chunks[-1]) == wanted:
+            chunks.append(os.read(fd, wanted := 1 << 16))
+    finally:
+        os.close(fd)
+    text = b"".join(chunks).decode("utf-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+@overload
+def load(path: str | Path) -> Cassette: ...
+@overload
+def load(path: str | Path, *, missing_ok: bool) -> Cassette | None: ...
+
+
+def load(path: str | Path, *, missing_ok: bool = False) -> Cassette | None:
+    """Read and validate a cassette file; with ``missing_ok``, None when there is no such file."""
     path = Path(path)
     try:
-        # A FIFO or device named *.yaml would block read() forever; only regular files are cassettes.
-        if path.exists() and not path.is_file():
-            raise CassetteError(path, "not a regular file", "replace it with a cassette file")
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path)
     except FileNotFoundError:
+        if missing_ok:  # one failed open instead of a stat, then an open, for every test
+            return None
         raise CassetteError(path, "no such cassette") from None
     except UnicodeDecodeError as exc:
         raise CassetteError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None

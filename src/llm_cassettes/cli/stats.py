@@ -1,7 +1,8 @@
 """``llm-cassettes stats``: origin, age, interactions and providers of each cassette.
 
 ``stats [DIR]`` reads every cassette and prints its origin, age (from ``meta.recorded_at``), interaction
-count and providers; ``--max-age-days N`` flags recorded cassettes older than N days.
+count and providers; ``--max-age-days N`` flags recorded cassettes older than N days. The last line is
+the parsed-cassette cache: where it is, how much it holds, its bound.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..cassette import parse_cache
 from ..cassette.persist import stale_temp_files
 from ._common import FINDING, OK, USAGE, run
 from ._inventory import CassetteInfo, cassette_files, describe, show
@@ -85,7 +87,26 @@ def _stats_json(
             for i in infos
         ],
         "stale_temp_files": [show(t, base) for t in temps],
+        "parse_cache": _cache_json(parse_cache.stats()),
     }
+
+
+def _cache_json(cache: parse_cache.CacheStats) -> dict[str, Any]:
+    return {
+        "directory": str(cache.directory) if cache.directory else None,
+        "entries": cache.entries,
+        "bytes": cache.total_bytes,
+        "max_bytes": cache.max_bytes,
+    }
+
+
+def _cache_line(cache: parse_cache.CacheStats) -> str:
+    if cache.directory is None:
+        return f"parse cache: disabled (${parse_cache.CACHE_DIR_ENV} is empty)"
+    return (
+        f"parse cache: {cache.directory}: {cache.entries} entr{'y' if cache.entries == 1 else 'ies'}, "
+        f"{cache.total_bytes / 1e6:.1f} of {cache.max_bytes / 1e6:g} MB"
+    )
 
 
 def _print_stats(
@@ -125,3 +146,4 @@ def _print_stats(
     if temps:
         parts.append(f"{len(temps)} stale temp file(s)")
     print("llm-cassettes stats: " + "; ".join(parts))
+    print(_cache_line(parse_cache.stats()))

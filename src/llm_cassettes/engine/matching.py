@@ -9,6 +9,7 @@ field-by-field comparison that explains a miss runs only on a miss.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,6 +60,8 @@ DEFAULT_RULES = MatchRules()
 def _drop_volatile(body: Any, paths: Sequence[tuple[str, ...]]) -> Any:
     if not isinstance(body, dict):
         return body
+    if "metadata" not in body and not any(path[0] in body for path in paths):
+        return body  # nothing to drop: no copy (the index builds one key per recorded request)
     body = dict(body)
     for path in paths:
         parent = body
@@ -132,8 +135,17 @@ class RequestIndex:
     def __init__(self, interactions: Sequence[Interaction], rules: MatchRules = DEFAULT_RULES) -> None:
         self.interactions = interactions
         self._slots: dict[str, list[int]] = {}
-        for position, interaction in enumerate(interactions):
-            self._slots.setdefault(interaction_key(interaction, rules), []).append(position)
+        # Like loading, building keys allocates many small objects and no garbage: with a big cassette
+        # alive, every collection the allocations trigger would walk all of it (4x the build time).
+        collecting = gc.isenabled() and len(interactions) > 256
+        if collecting:
+            gc.disable()
+        try:
+            for position, interaction in enumerate(interactions):
+                self._slots.setdefault(interaction_key(interaction, rules), []).append(position)
+        finally:
+            if collecting:
+                gc.enable()
         self._next: dict[str, int] = {}
         self.used: set[int] = set()
         self.lookups = 0  # dict lookups made; tests use it to prove no scan happens

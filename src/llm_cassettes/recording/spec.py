@@ -16,7 +16,7 @@ from .. import providers as providers_module
 from ..cassette import Cassette, load
 from ..errors import CassetteError, ScenarioError
 from ..settings import Settings
-from ..synthetic.scenarios import BUILTIN, Scenario, load_scenario_file
+from ..synthetic.scenarios import Scenario
 from .identity import cassette_relpath, collisions, describe_collisions, redact_secrets
 from .state import RunState
 
@@ -70,10 +70,8 @@ def assign_cassette_paths(
     ]
 
 
-def _scenario_named(name: str, files: Sequence[Path]) -> Scenario:
-    known: dict[str, Scenario] = dict(BUILTIN)
-    for path in files:
-        known.update(load_scenario_file(path))
+def _scenario_named(name: str, state: RunState) -> Scenario:
+    known = state.scenarios
     if name not in known:
         raise ScenarioError(f"unknown scenario {name!r}; known scenarios: {', '.join(sorted(known))}")
     return known[name]
@@ -93,7 +91,7 @@ class TestSpec:
     def from_marker(cls, item: pytest.Item, marker: pytest.Mark, state: RunState) -> TestSpec:
         kwargs = marker.kwargs
         try:
-            scenario = _scenario_named(kwargs.get("scenario") or "success", state.scenario_files)
+            scenario = _scenario_named(kwargs.get("scenario") or "success", state)
         except ScenarioError as exc:
             raise pytest.UsageError(f"{item.nodeid}: {exc}") from None
         provider = kwargs.get("provider")
@@ -115,9 +113,14 @@ class TestSpec:
     def _loaded(self) -> Cassette | CassetteError | None:
         # Loaded once per test: the mode decision, replay and the save all look at the same cassette.
         try:
-            return load(self.path) if self.path.exists() else None
+            return load(self.path, missing_ok=True)
         except CassetteError as exc:
             return exc
+
+    @property
+    def has_cassette(self) -> bool:
+        """A file is there, usable or not (what ``path.exists()`` says, without another stat)."""
+        return self._loaded is not None
 
     @property
     def existing(self) -> Cassette | None:

@@ -14,6 +14,7 @@ from ..modes import Mode
 from ..secrets import HeaderRules
 from ..secrets.live import LiveRequestScrubber
 from ..settings import Settings
+from ..synthetic.scenarios import BUILTIN, Scenario, load_scenario_file
 from .isolation import BlockNetwork
 from .outcome import Outcome
 
@@ -51,6 +52,18 @@ class RunState:
         """Scrubs the live request in replay with the recording's rules, before it is matched."""
         s = self.settings
         return LiveRequestScrubber(s.secret_patterns, s.secret_env, s.secret_values)
+
+    @cached_property
+    def scenarios(self) -> dict[str, Scenario]:
+        """The built-in scenarios and the project's scenario files, read once per run (not per test).
+
+        A broken file raises its ScenarioError here, and again for every test that asks: cached_property
+        keeps no value for a call that raised.
+        """
+        known: dict[str, Scenario] = dict(BUILTIN)
+        for path in self.scenario_files:
+            known.update(load_scenario_file(path))
+        return known
 
     def emulator_env(self, scenario: Any) -> dict[str, str]:
         """The emulator (started on first use) set to ``scenario``; the variables that point clients at it."""

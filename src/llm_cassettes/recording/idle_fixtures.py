@@ -1,0 +1,85 @@
+"""Autouse fixtures that would do nothing for a test are taken out of its fixture closure at collection.
+
+pytest-recording, installed with llm-cassettes for the tests still marked ``@pytest.mark.vcr``, adds two
+autouse fixtures to every test of a project: ``vcr`` and ``block_network`` (with ``vcr_markers``, which
+both request). For a test with neither marker, in a run without ``--block-network``, both only yield
+None, yet setting the three up and tearing them down costs about 0.6 ms a test: a third of a small test,
+more than replaying its cassette. The same holds for llm-cassettes' own ``llm_cassette`` on a test that
+uses no cassette, whenever it has no guard to install.
+
+:func:`prune` drops such a fixture from a test's closure, through pytest's own
+``FuncFixtureInfo.prune_dependency_tree`` (what parametrization uses to drop shadowed fixtures). A
+fixture stays whenever the test asks for it by name, through ``usefixtures`` or through another
+fixture, when a conftest overrides it, and when any test sharing the closure (the parametrized
+siblings) needs it. Should pytest's internals ever differ from what this expects, nothing is pruned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+
+# fixture name -> (module that must define it, is it idle for this item?)
+IdleRules = dict[str, tuple[str, Callable[[pytest.Item], bool]]]
+
+
+_PYTEST_RECORDING = "pytest_recording.plugin"
+
+
+def _no_vcr_marker(item: pytest.Item) -> bool:
+    return item.get_closest_marker("vcr") is None
+
+
+def _no_recording_marker(item: pytest.Item) -> bool:
+    return item.get_closest_marker("vcr") is None and item.get_closest_marker("block_network") is None
+
+
+def pytest_recording_rules(config: pytest.Config) -> IdleRules:
+    """pytest-recording's autouse fixtures: idle without their markers (and without --block-network)."""
+    rules: IdleRules = {"vcr": (_PYTEST_RECORDING, _no_vcr_marker)}
+    if not config.getoption("--block-network", default=False):
+        rules["block_network"] = (_PYTEST_RECORDING, _no_recording_marker)
+    return rules
+
+
+def _used_fixtures(item: pytest.Item) -> set[str]:
+    names: set[str] = set()
+    for marker in item.iter_markers("usefixtures"):
+        names.update(marker.args)
+    return names
+
+
+def prune(items: Iterable[pytest.Item], rules: IdleRules) -> None:
+    """Drop the idle autouse fixtures of ``rules`` from the closures of ``items`` (see the module doc)."""
+    groups: dict[int, tuple[Any, list[pytest.Item]]] = {}
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is not None:
+            groups.setdefault(id(info), (info, []))[1].append(item)
+    for info, members in groups.values():
+        try:
+            _prune_shared(info, members, rules)
+        except (AttributeError, TypeError, ValueError):  # pytest internals not as expected: leave it
+            return
+
+
+def _prune_shared(info: Any, members: list[pytest.Item], rules: IdleRules) -> None:
+    idle = []
+    for name in info.initialnames:
+        rule = rules.get(name)
+        definitions = info.name2fixturedefs.get(name) or ()
+        if (
+            rule is None
+            or name in info.argnames
+            or not definitions
+            or getattr(definitions[-1].func, "__module__", None) != rule[0]  # overridden by a conftest
+            or any(name in _used_fixtures(item) or not rule[1](item) for item in members)
+        ):
+            continue
+        idle.append(name)
+    if idle:
+        # A frozen dataclass: pytest itself only ever replaces names_closure's contents.
+        object.__setattr__(info, "initialnames", tuple(n for n in info.initialnames if n not in idle))
+        info.prune_dependency_tree()
