@@ -31,15 +31,9 @@ from .errors import CassetteError, CassetteMiss, ModeError, SecretPatternError
 from .modes import Action, Mode, action_for_test, decide_mode
 from .recording import idle_fixtures
 from .recording.finish import PendingTest, check_unused, finish_test
-from .recording.isolation import (
-    BLOCK_NETWORK_OPTION,
-    RunSetup,
-    block_network,
-    per_test_environment,
-    refusal_for,
-    set_up_run,
-)
+from .recording.isolation import RunSetup, per_test_environment, refusal_for, set_up_run
 from .recording.outcome import Outcome, summary
+from .recording.scope import BLOCK_NETWORK_OPTION, block_network
 from .recording.spec import MARKER, TestSpec, assign_cassette_paths
 from .recording.state import RunState
 from .secrets import SYNTHETIC_NOISE_HEADERS, compile_patterns

@@ -13,40 +13,19 @@ from a real host must never be written as a synthetic cassette.
 
 from __future__ import annotations
 
-import enum
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..engine.network import Refusal
-from ..errors import ModeError
 from ..modes import Action, Mode
 from ..providers import base_url_variables, key_variables
+from .scope import BLOCK_NETWORK_OPTION, BlockNetwork
 
 if TYPE_CHECKING:
     from .state import RunState
 
 PLACEHOLDER_KEY = "llm-cassettes-placeholder"
-BLOCK_NETWORK_OPTION = "llm_cassettes_block_network"
-
-
-class BlockNetwork(enum.StrEnum):
-    ALL = "all"  # every test stays on this machine
-    LLM = "llm"  # tests that use cassettes (marker or llm_cassettes_paths) stay on this machine
-    OFF = "off"  # no guard in replay
-
-
-def block_network(raw: str) -> BlockNetwork:
-    value = (raw or BlockNetwork.LLM.value).strip().lower()
-    try:
-        return BlockNetwork(value)
-    except ValueError:
-        raise ModeError(
-            f"{BLOCK_NETWORK_OPTION} = {raw!r} is not understood; use all (every test), llm (tests that "
-            "use cassettes; the default) or off (no network guard)"
-        ) from None
-
-
 class RunEnvironment:
     """Variables set for the whole run; :meth:`restore` puts back exactly what was there before."""
 

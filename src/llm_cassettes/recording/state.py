@@ -15,8 +15,8 @@ from ..secrets import HeaderRules
 from ..secrets.live import LiveRequestScrubber
 from ..settings import Settings
 from ..synthetic.scenarios import BUILTIN, Scenario, load_scenario_file
-from .isolation import BlockNetwork
 from .outcome import Outcome
+from .scope import BlockNetwork
 
 
 @dataclass
