@@ -46,8 +46,12 @@ def test_streams_come_at_the_providers_pace_times_the_emulators_factor(provider:
         times, chunks = _stream(emulator, provider)
     assert len(chunks) > 3
     assert times[0] >= 0.8 * pace * nominal.first_ms / 1000
+    # Each chunk waits for its due time counted from the request, so none comes early; a busy machine can
+    # only make one late (and the next ones then follow at once), hence a lower bound on when the last one
+    # came, not on the span, which a late first chunk shortens.
+    assert times[-1] >= 0.8 * pace * nominal.due_ms(len(chunks) - 1) / 1000
     expected_span = (len(chunks) - 1) * pace * nominal.gap_ms / 1000
-    assert 0.7 * expected_span <= times[-1] - times[0] <= expected_span + 0.15
+    assert times[-1] - times[0] <= expected_span + 0.15
 
 
 def test_the_default_pace_is_a_small_fraction_of_the_real_one() -> None:

@@ -113,7 +113,8 @@ def test_a_factor_scales_the_recorded_pace(project, monkeypatch, tmp_path):
     project.runpytest("--llm-replay-timing=0.25").assert_outcomes(passed=1)
     recorded_span = (1000 - timing[0][1]) / 1000
     span = float((tmp_path / "out" / "span.txt").read_text())
-    assert 0.6 * 0.25 * recorded_span <= span <= 1.4 * 0.25 * recorded_span
+    # 50 ms of slack above: the last chunk's wake-up can be late on a loaded machine, never early.
+    assert 0.6 * 0.25 * recorded_span <= span <= 1.4 * 0.25 * recorded_span + 0.05
 
 
 @pytest.mark.parametrize("where", ["option", "env", "ini"])
