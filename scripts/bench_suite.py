@@ -21,7 +21,7 @@ interleaved (a, a+, b, c, then again in a rotated order) so they share the machi
 is the session's own duration (``pytest_sessionstart`` to ``pytest_sessionfinish``: collection and the
 tests, not the interpreter start-up). Per-test overhead is (x - a) / tests.
 
-Targets (issue #17): (c) - (a) <= 0.6 ms per test, and (b)'s overhead >= 8x (c)'s.
+Targets: (c) - (a) <= 0.6 ms per test, and (b)'s overhead >= 8x (c)'s.
 
 Usage::
 

@@ -1,6 +1,6 @@
 """Every test its own cassette: tests that used to share a file record and replay apart.
 
-The pairs are those of issue #14: same file name in two folders, ids that differ only in characters a
+The pairs users ran into: same file name in two folders, ids that differ only in characters a
 file name cannot hold or only in case, nested classes of one name, a 300-character id. Each test asks
 its own sum, so a cassette that belonged to another test would answer the wrong number on replay.
 """

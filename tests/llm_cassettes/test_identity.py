@@ -18,7 +18,7 @@ from llm_cassettes.recording.identity import (
     legacy_relpath,
 )
 
-# The pairs of issue #14: each pair shared one cassette file before.
+# Pairs that users ran into: each pair shared one cassette file before paths came from the node id.
 COLLIDING_PAIRS = [
     ("tests/a/test_same.py::test_basic", "tests/b/test_same.py::test_basic"),
     ("t/test_x.py::test_x[a/b]", "t/test_x.py::test_x[a-b]"),
