@@ -13,7 +13,7 @@ import base64
 import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ..cassette import (
     Cassette,
@@ -198,26 +198,40 @@ def _fix_length(headers: Headers, body: bytes) -> Headers:
     return [(n, str(len(body)) if n.lower() == "content-length" else v) for n, v in headers]
 
 
-def _scrub_request(request: RecordedRequest, matcher: _Matcher, rules: HeaderRules) -> RecordedRequest:
-    body_doc = _scrub_body(request.body_doc, matcher)
-    headers = _scrub_headers(request.headers, matcher, keep_secret_names=False, rules=rules)
-    if body_doc is not request.body_doc:
+_Scrubbed = TypeVar("_Scrubbed", RecordedRequest, RecordedResponse)
+
+
+def _scrubbed_parts(
+    item: RecordedRequest | RecordedResponse,
+    matcher: _Matcher,
+    rules: HeaderRules,
+    *,
+    keep_secret_names: bool,
+) -> tuple[list[tuple[str, str]], dict]:
+    """Headers and body of a request or response, scrubbed; content-length follows a changed body."""
+    body_doc = _scrub_body(item.body_doc, matcher)
+    headers = _scrub_headers(item.headers, matcher, keep_secret_names=keep_secret_names, rules=rules)
+    if body_doc is not item.body_doc:
         headers = _fix_length(headers, decode_body(body_doc))
-    new = RecordedRequest(request.method, matcher.scrub(request.uri), headers, dict(body_doc))
-    if body_doc is request.body_doc and "body" in request.__dict__:
-        new.knowing_body(request.body)  # unchanged body: keep the bytes already decoded
+    return headers, body_doc
+
+
+def _with_known_body(new: _Scrubbed, old: _Scrubbed, body_doc: dict) -> _Scrubbed:
+    if body_doc is old.body_doc and "body" in old.__dict__:
+        new.knowing_body(old.body)  # unchanged body: keep the bytes already decoded
     return new
+
+
+def _scrub_request(request: RecordedRequest, matcher: _Matcher, rules: HeaderRules) -> RecordedRequest:
+    headers, body_doc = _scrubbed_parts(request, matcher, rules, keep_secret_names=False)
+    new = RecordedRequest(request.method, matcher.scrub(request.uri), headers, dict(body_doc))
+    return _with_known_body(new, request, body_doc)
 
 
 def _scrub_response(response: RecordedResponse, matcher: _Matcher, rules: HeaderRules) -> RecordedResponse:
-    body_doc = _scrub_body(response.body_doc, matcher)
-    headers = _scrub_headers(response.headers, matcher, keep_secret_names=True, rules=rules)
-    if body_doc is not response.body_doc:
-        headers = _fix_length(headers, decode_body(body_doc))
+    headers, body_doc = _scrubbed_parts(response, matcher, rules, keep_secret_names=True)
     new = RecordedResponse(response.status, matcher.scrub(response.reason), headers, dict(body_doc))
-    if body_doc is response.body_doc and "body" in response.__dict__:
-        new.knowing_body(response.body)  # unchanged body: keep the bytes already decoded
-    return new
+    return _with_known_body(new, response, body_doc)
 
 
 def scrub_cassette(
