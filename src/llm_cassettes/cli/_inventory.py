@@ -139,3 +139,22 @@ def judged_prefixes(tests: Sequence[str], inventory: dict[str, Any]) -> list[tup
         with contextlib.suppress(ValueError):  # a path outside the rootdir has no cassettes
             prefixes.add(Path(test).resolve().relative_to(root).parts)
     return sorted(prefixes)
+
+
+def inventory_for(command: str, tests: Sequence[str]) -> dict[str, Any] | None:
+    """The collected inventory for ``prune`` / ``migrate``, or None after printing the usage error.
+
+    Only files and directories are accepted: a single test id would make the other tests of its module
+    look as if they used no cassette.
+    """
+    selectors = [t for t in tests if "::" in t or t.startswith("-")]
+    if selectors:
+        print(
+            f"llm-cassettes {command}: pass test files or directories, not {selectors[0]!r}", file=sys.stderr
+        )
+        return None
+    try:
+        return used_cassettes(tests)
+    except PruneError as exc:
+        print(f"llm-cassettes {command}: {exc}", file=sys.stderr)
+        return None

@@ -25,10 +25,10 @@ from typing import Any
 
 from ..cassette import dumps, load, parse, to_document
 from ..cassette.persist import write_atomic
-from ..errors import CassetteError, PruneError
+from ..errors import CassetteError
 from ..recording.identity import NodeParts, cassette_relpath, legacy_relpath
 from ._common import FINDING, OK, USAGE, run
-from ._inventory import cassette_files, show, used_cassettes
+from ._inventory import cassette_files, inventory_for, show
 
 HELP = "move cassettes of the old <module>/<test>.yaml layout to their tests' paths (one-off)"
 
@@ -168,14 +168,8 @@ def with_count(text: str, count: int, path: Path) -> str:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    selectors = [t for t in args.tests if "::" in t or t.startswith("-")]
-    if selectors:
-        print(f"llm-cassettes migrate: pass test files or directories, not {selectors[0]!r}", file=sys.stderr)
-        return USAGE
-    try:
-        inventory = used_cassettes(args.tests)
-    except PruneError as exc:
-        print(f"llm-cassettes migrate: {exc}", file=sys.stderr)
+    inventory = inventory_for("migrate", args.tests)
+    if inventory is None:
         return USAGE
     root = Path(args.cassettes or inventory["cassette_dir"]).resolve()
     base = Path.cwd()

@@ -9,9 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..cassette.persist import stale_temp_files
-from ..errors import PruneError
 from ._common import FINDING, OK, USAGE, run
-from ._inventory import cassette_files, judged_prefixes, show, used_cassettes
+from ._inventory import cassette_files, inventory_for, judged_prefixes, show
 
 HELP = "list (or --delete) cassettes that no test uses"
 
@@ -46,15 +45,8 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _prune(args: argparse.Namespace) -> int:
-    selectors = [t for t in args.tests if "::" in t or t.startswith("-")]
-    if selectors:
-        # A single test id would make the other tests of its module look unused.
-        print(f"llm-cassettes prune: pass test files or directories, not {selectors[0]!r}", file=sys.stderr)
-        return USAGE
-    try:
-        inventory = used_cassettes(args.tests)
-    except PruneError as exc:
-        print(f"llm-cassettes prune: {exc}", file=sys.stderr)
+    inventory = inventory_for("prune", args.tests)
+    if inventory is None:
         return USAGE
     if inventory["tests"] == 0 and args.delete:
         print(
