@@ -1,15 +1,8 @@
 """What every provider's wire module shares: the exchange to render, the response, deterministic ids.
 
-Each provider module (``openai``, ``anthropic``, ``openrouter``) exposes the same names:
-``NAME``, ``ORIGIN``, ``PATH``, ``KEY_ENV``, ``BASE_ENV``, ``ERROR_KINDS``, and the
-functions ``base_url``, ``response_model``, ``success_body``, ``success_headers``,
-``stream_events``, ``success_response``, ``stream_response``, ``midstream_error_response``,
-``error_response`` and ``not_found_route``. The shapes (JSON formatting, SSE framing,
-header names and value shapes, reason phrases) follow real recorded exchanges.
-
-Values that real servers derive from the clock or from random state (ids, ``created``,
-reset times) are derived here from a per-request ``seed`` and fixed constants, so the
-same request sequence always produces byte-identical responses.
+The names each provider module exposes are listed in the package docstring (``synthetic/wire``). Values
+real servers take from the clock or from random state are derived here from a per-request ``seed`` and
+fixed constants, so the same request sequence always produces byte-identical responses.
 """
 
 from __future__ import annotations
