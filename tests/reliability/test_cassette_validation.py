@@ -166,7 +166,8 @@ def test_replaying_a_broken_cassette_fails_the_test_with_one_message(pytester: p
         target = pytester.path / "cassettes" / cassette_relpath(f"test_broken.py::test_broken[{kind}]")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    # -rN: no short summary, whose lines repeat the message or cut it depending on the terminal's width.
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rN")
     result.assert_outcomes(errors=3)  # the cassette fixture refuses each before the test runs
     out = result.stdout.str()
     for expected in ("truncated", "did you mean 'ReadTimeout'", "response.body.json.created"):
