@@ -1,5 +1,6 @@
 """Suite-wide settings shared by every test directory."""
 
+import gc
 import os
 
 import pytest
@@ -14,6 +15,11 @@ os.environ.setdefault("LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS", "True")  # nor its
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+# Collection imports litellm and both SDKs; the cyclic collector would walk their objects over and over
+# while they load (they make few cycles worth collecting). It is back on, and they are frozen, once
+# collection ends (pytest_collection_finish below).
+gc.disable()
+
 # Plugin-level tests run small pytest projects in-process.
 pytest_plugins = ["pytester"]
 
@@ -25,3 +31,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     while the other idles at the end of the run. Sorting is stable, so every worker sees the same order.
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Move everything imported so far (litellm, the SDKs: millions of objects) out of the collector's way.
+
+    Each collection of the oldest generation would otherwise walk those objects again during the run,
+    and the interpreter's last collection at exit costs a second per process on their account.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.enable()
