@@ -59,7 +59,7 @@ def test_each_error_scenario_raises_the_clients_error(client_env, provider, scen
     error, status, retry_after = EXPECTED[scenario]
     client_env.use_scenario(scenario)
     with pytest.raises(error) as info:
-        ttt.ask("What is 2+2?", model=MODELS[provider], timeout=0.5, retry=NO_RETRY)
+        ttt.ask("What is 2+2?", model=MODELS[provider], timeout=0.2, retry=NO_RETRY)
     assert info.value.provider == provider
     assert info.value.status == status
     assert info.value.retry_after == retry_after

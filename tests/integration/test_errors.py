@@ -85,13 +85,13 @@ def test_anthropic_overloaded_529_raises_service_unavailable():
 @pytest.mark.parametrize("model", ["gpt-4o-mini", "haiku"])
 def test_read_timeout_raises_timeout_error(model):
     with pytest.raises(ttt.TimeoutError):
-        ttt.ask("What is 2+2?", model=model, timeout=0.5, retry=NO_RETRY)
+        ttt.ask("What is 2+2?", model=model, timeout=0.2, retry=NO_RETRY)
 
 
 @pytest.mark.llm(scenario="read_timeout")
 async def test_read_timeout_async_raises_timeout_error():
     with pytest.raises(ttt.TimeoutError):
-        await ttt.aask("What is 2+2?", model="gpt-4o-mini", timeout=0.5, retry=NO_RETRY)
+        await ttt.aask("What is 2+2?", model="gpt-4o-mini", timeout=0.2, retry=NO_RETRY)
 
 
 @pytest.mark.llm(scenario="connection_reset")

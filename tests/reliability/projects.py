@@ -41,12 +41,14 @@ CHAT_HELPER = """
 import os
 import httpx
 
+# One client for the run, as applications keep theirs (a client per call loads the CA bundle each time).
+CLIENT = httpx.Client(timeout=30)
+
 def chat(prompt, *, stream=False):
-    response = httpx.post(
+    response = CLIENT.post(
         os.environ["OPENAI_API_BASE"] + "/chat/completions",
         json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": prompt}], "stream": stream},
         headers={"Authorization": "Bearer " + os.environ["OPENAI_API_KEY"]},
-        timeout=30,
     )
     response.raise_for_status()
     if stream:
