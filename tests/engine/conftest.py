@@ -2,6 +2,7 @@
 
 import asyncio
 import importlib.metadata
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,9 @@ def project(pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.Monke
     out = tmp_path / "out"
     out.mkdir()
     monkeypatch.setenv("LLM_TEST_OUT", str(out))
+    # Tests rewrite a module and run again within the same second; bytecode is validated by the
+    # source's mtime (in seconds) and size, so a same-sized edit would import the old code.
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
     return pytester
 
 
