@@ -6,8 +6,9 @@ cassette read, the guard, the patching, the teardown. Three copies of the same s
 temporary folder, each of ``--tests`` tests (default 400) making two chat-completion calls on one shared
 ``httpx.Client``, and each answered differently:
 
-  (a)  floor    the client's transport is an in-memory ``httpx.BaseTransport`` returning the canned bytes;
-                pytest runs with the llm-cassettes and pytest-recording plugins disabled
+  (a)  floor    the client (built like the others) has an in-memory ``httpx.BaseTransport`` mounted for
+                every URL, returning the canned bytes; pytest runs with the llm-cassettes and
+                pytest-recording plugins disabled
   (a+) unmarked the same suite with both plugins loaded, as in a project that has them installed: what
                 tests that use no cassette pay
   (b)  vcrpy    stock pytest-recording (``@pytest.mark.vcr``): recorded once with ``--record-mode=once``
@@ -141,7 +142,9 @@ class InMemory(httpx.BaseTransport):
 
 @pytest.fixture(scope="session")
 def llm_client():
-    with httpx.Client(base_url=os.environ["BENCH_BASE_URL"], transport=InMemory()) as client:
+    # Built as the other suites build theirs (the default transport loads the CA bundle, ~20-70 ms),
+    # with every request routed to the in-memory transport.
+    with httpx.Client(base_url=os.environ["BENCH_BASE_URL"], mounts={{"all://": InMemory()}}) as client:
         yield client
 """,
     "real": """\

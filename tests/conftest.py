@@ -2,6 +2,8 @@
 
 import gc
 import os
+import shutil
+import tempfile
 
 import pytest
 from hypothesis import settings
@@ -22,6 +24,24 @@ gc.disable()
 
 # Plugin-level tests run small pytest projects in-process.
 pytest_plugins = ["pytester"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One parse cache for the run (its workers and subprocesses inherit it), removed when it ends.
+
+    The suite runs hundreds of throw-away projects; their packs and entries would otherwise pile up in
+    the developer's own cache directory. A variable already set (a test of the cache) is left alone.
+    """
+    if "LLM_CASSETTES_CACHE_DIR" in os.environ:
+        return
+    directory = tempfile.mkdtemp(prefix="llm-cassettes-cache-")
+    os.environ["LLM_CASSETTES_CACHE_DIR"] = directory
+
+    def remove() -> None:
+        os.environ.pop("LLM_CASSETTES_CACHE_DIR", None)
+        shutil.rmtree(directory, ignore_errors=True)
+
+    config.add_cleanup(remove)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

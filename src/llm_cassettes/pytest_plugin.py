@@ -21,7 +21,7 @@ from typing import Any
 import pluggy
 import pytest
 
-from .cassette import parse_cache
+from .cassette import parse_cache, parse_pack
 from .cassette.persist import remove_stale_temp_files
 from .engine.network import Refusal, loopback_only
 from .engine.player import CassettePlayer, RateGate
@@ -433,19 +433,18 @@ def _recorded_by_pytest_recording(item: pytest.Item) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
-    if report.when == "call":
-        player = item.stash.get(_PLAYER, None)
-        if player is not None and player.misses:
-            # The client usually wraps the miss in its own error; say what really happened.
-            # A miss that reached the test directly needs no traceback; one the client wrapped does.
-            direct = call.excinfo is not None and call.excinfo.errisinstance(CassetteMiss)
-            original = (
-                f"\n\nThe test then failed with:\n{report.longreprtext}"
-                if report.failed and not direct
-                else ""
-            )
-            report.outcome = "failed"
-            report.longrepr = player.miss_report() + original
+    player = item.stash.get(_PLAYER, None)
+    if player is None:  # no cassette fixture ran (or it stopped before its player): nothing to add
+        return report
+    if report.when == "call" and player.misses:
+        # The client usually wraps the miss in its own error; say what really happened.
+        # A miss that reached the test directly needs no traceback; one the client wrapped does.
+        direct = call.excinfo is not None and call.excinfo.errisinstance(CassetteMiss)
+        original = (
+            f"\n\nThe test then failed with:\n{report.longreprtext}" if report.failed and not direct else ""
+        )
+        report.outcome = "failed"
+        report.longrepr = player.miss_report() + original
     reports = item.stash.setdefault(_REPORTS, {})
     reports[report.when] = report
     pending = item.stash.get(_PENDING, None)
@@ -457,6 +456,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.longrepr = error
         # A plain dict: what crosses from an xdist worker to the controller.
         report.user_properties.append((OUTCOME_PROPERTY, outcome.to_dict()))
+    if report.when == "teardown":
+        # Items live as long as the session: a finished test's cassette must not (memory, and every
+        # collection of the cyclic collector walking thousands of finished tests' documents).
+        for key in (_PLAYER, _PENDING, _REPORTS):
+            if key in item.stash:
+                del item.stash[key]
     return report
 
 
@@ -492,6 +497,7 @@ class _OutcomeReporter:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    parse_pack.flush()  # the documents of the cassettes parsed in this run, for the next one
     state = session.config.stash[_STATE]
     if state.report_path is not None and not hasattr(session.config, "workerinput"):
         state.report_path.parent.mkdir(parents=True, exist_ok=True)

@@ -26,8 +26,9 @@ async def test_what_is_two_plus_two_async(provider, rate_limit_delay):
 
 
 def test_system_prompt_and_parameters_reach_the_request(llm_cassette, delayed_ask):
-    response = delayed_ask("What is 2+2?", model="gpt-4o-mini", system="Answer with a number.",
-                           temperature=0.0, max_tokens=20)
+    response = delayed_ask(
+        "What is 2+2?", model="gpt-4o-mini", system="Answer with a number.", temperature=0.0, max_tokens=20
+    )
     assert "4" in response
     body = llm_cassette.requests[0].json
     assert body["messages"][0] == {"role": "system", "content": "Answer with a number."}

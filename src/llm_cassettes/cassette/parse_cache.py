@@ -38,11 +38,12 @@ _MAGIC = b"llm-cassettes-parse-cache\n"
 _DIGEST_SIZE = 20
 _HEADER_SIZE = len(_MAGIC) + 2 * _DIGEST_SIZE
 _SUFFIX = f"-py{sys.version_info[0]}{sys.version_info[1]}-m{marshal.version}-s{_SCHEMA}.bin"
+PACK_SUFFIX = _SUFFIX.removesuffix(".bin") + ".pack"  # a folder's small cassettes, see .parse_pack
 _TEMP_SUFFIX = ".tmp"
 _STALE_TEMP_SECONDS = 3600.0
 # Only files named like entries (of any Python or schema version) or their temp files are counted and
 # evicted: a cache directory pointed at a folder holding other files never loses them.
-_ENTRY_NAME = re.compile(r"[0-9a-f]{40}-py\d+-m\d+(?:-s\d+)?\.bin")
+_ENTRY_NAME = re.compile(r"[0-9a-f]{40}-py\d+-m\d+(?:-s\d+)?\.(?:bin|pack)")
 _TEMP_NAME = re.compile(r"\.[0-9a-f]{40}-.*\.tmp")
 
 _configured_max_mb: float | None = None  # from the ini option, set by the plugin
@@ -114,7 +115,7 @@ def cached_document(key: CacheKey | None) -> Any:
         return None
     header = _MAGIC + key.text_digest
     payload = memoryview(data)[_HEADER_SIZE:]
-    if not data.startswith(header) or data[len(header) : _HEADER_SIZE] != _digest(payload):
+    if not data.startswith(header) or data[len(header) : _HEADER_SIZE] != payload_digest(payload):
         return None
     try:
         doc = marshal.loads(payload)
@@ -140,7 +141,7 @@ def store_document(key: CacheKey | None, doc: Any) -> None:
         key.path.parent.mkdir(parents=True, exist_ok=True)
         temp = key.path.with_name(f".{key.path.name}.{os.getpid()}.{time.monotonic_ns()}{_TEMP_SUFFIX}")
         with open(temp, "wb") as handle:
-            handle.write(_MAGIC + key.text_digest + _digest(payload))
+            handle.write(_MAGIC + key.text_digest + payload_digest(payload))
             handle.write(payload)
         os.replace(temp, key.path)
     except OSError:
@@ -150,7 +151,7 @@ def store_document(key: CacheKey | None, doc: Any) -> None:
     evict(key.path.parent, limit, keep=key.path)
 
 
-def _digest(payload: bytes | memoryview) -> bytes:
+def payload_digest(payload: bytes | memoryview) -> bytes:
     return hashlib.blake2b(payload, digest_size=_DIGEST_SIZE).digest()
 
 

@@ -1,8 +1,9 @@
 """Reading and writing cassette YAML: safe loading (no aliases), readable dumping, and file loads.
 
 Loading tries :mod:`.fast_yaml` first (yaml-rs, on text it provably reads as PyYAML does), then PyYAML's
-C safe loader; big cassettes keep their parsed document in :mod:`.parse_cache`. Dumping is PyYAML's
-alone, so what a recording writes never depends on which loader reads it back.
+C safe loader; big cassettes keep their parsed document in :mod:`.parse_cache`, small ones in their
+folder's pack (:mod:`.parse_pack`). Dumping is PyYAML's alone, so what a recording writes never depends
+on which loader reads it back.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, overload
 import yaml
 
 from ..errors import CassetteError
-from . import fast_yaml
+from . import fast_yaml, parse_pack
 from .codec import headers_to_doc
 from .model import Cassette, Interaction
 from .parse_cache import cache_key, cached_document, store_document
@@ -99,12 +100,14 @@ class _NoAliasLoader(_Loader):  # type: ignore[misc, valid-type]
 def parse(text: str, path: str | Path | None = None) -> Cassette:
     """Parse and validate cassette text; every problem is a CassetteError naming ``path``."""
     key = cache_key(text)
+    # A small cassette read from a file: its folder's pack (the text's hash) instead of its own entry.
+    packed = parse_pack.text_digest(text) if key is None and path is not None else None
     # Loading allocates millions of small objects and no garbage: the cyclic collector would run
     # hundreds of times for nothing (2-3x the load time of a large cassette).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        doc = cached_document(key)
+        doc = cached_document(key) if packed is None else parse_pack.cached_document(path, packed)
         if doc is not None:  # stored only when it validated and held no value JSON has no type for
             try:
                 return from_document(doc, path)
@@ -112,8 +115,11 @@ def parse(text: str, path: str | Path | None = None) -> Cassette:
                 pass  # a cache entry that does not validate is not trusted: the text decides
         doc, non_json = _load_yaml(text, path)
         cassette = from_document(doc, path, check_json=non_json)
-        if not non_json:
-            store_document(key, doc)  # only documents that validate, before anything can change them
+        if not non_json:  # only documents that validate, before anything can change them
+            if packed is None:
+                store_document(key, doc)
+            else:
+                parse_pack.store_document(path, packed, doc)
         return cassette
     finally:
         if collecting:

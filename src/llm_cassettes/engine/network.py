@@ -75,81 +75,123 @@ def _address_host(sock: socket.socket, address: Any) -> tuple[bool, Any]:
     return is_local_host(host), host
 
 
-_INHERITED = object()  # marks a method that came from a base class (socket.socket's C methods)
+# The guard is installed once per process, as a layer of wrappers that each consult the layer's
+# ``refusal``: a test sets it and puts back what was there, and while it is None every wrapper just calls
+# the function it wraps. When something has replaced one of the wrappers since (pytest-socket, a test's
+# own patch, a nested pytester run's conftest), the next guard puts a new layer on top of what is there
+# now, and the old layer keeps its own refusal: a guard entered inside another still leaves the outer one
+# in force below it, as nested patches always did.
+
+
+class _Layer:
+    def __init__(self) -> None:
+        self.refusal: Refusal | None = None
+        self.installed: list[tuple[Any, str, Any]] = []
+
+    def refuse(self, host: Any, via: str) -> None:
+        refusal = self.refusal
+        if refusal is not None and not is_local_host(host):
+            raise refusal.error(host, via)
+
+    def on_top(self) -> bool:
+        return all(owner.__dict__.get(name) is guarded for owner, name, guarded in self.installed)
+
+    def install(self) -> None:
+        for owner, name, make in _GUARDS:
+            guarded = make(self, getattr(owner, name), name)
+            guarded.__wrapped__ = getattr(owner, name)
+            setattr(owner, name, guarded)
+            self.installed.append((owner, name, guarded))
+
+
+def _by_name(layer: _Layer, original: Any, via: str) -> Any:
+    def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # an unguarded test's network error shows no frame of this module
+        if layer.refusal is not None:
+            layer.refuse(host, via)
+        return original(host, *args, **kwargs)
+
+    return guarded
+
+
+def _by_sockaddr(layer: _Layer, original: Any, via: str) -> Any:
+    def guarded(sockaddr: Any, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        if layer.refusal is not None:
+            layer.refuse(sockaddr[0] if isinstance(sockaddr, tuple) and sockaddr else sockaddr, via)
+        return original(sockaddr, *args, **kwargs)
+
+    return guarded
+
+
+def _check_address(layer: _Layer, sock: socket.socket, address: Any, via: str) -> None:
+    local, host = _address_host(sock, address)
+    if not local:
+        layer.refuse(host, via)
+
+
+def _connecting(layer: _Layer, original: Any, via: str) -> Any:
+    def guarded(self: socket.socket, address: Any, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        if layer.refusal is not None:
+            _check_address(layer, self, address, via)
+        return original(self, address, *args, **kwargs)
+
+    return guarded
+
+
+def _sending_to(layer: _Layer, original: Any, via: str) -> Any:
+    # sendto(data, address) or sendto(data, flags, address): the address is always last.
+    def guarded(self: socket.socket, data: Any, *args: Any) -> Any:
+        __tracebackhide__ = True
+        if layer.refusal is not None and args:
+            _check_address(layer, self, args[-1], via)
+        return original(self, data, *args)
+
+    return guarded
+
+
+def _sending_msg(layer: _Layer, original: Any, via: str) -> Any:
+    # sendmsg(buffers, ancdata, flags, address): an address only for unconnected datagram sockets.
+    def guarded(self: socket.socket, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        if layer.refusal is not None:
+            address = args[3] if len(args) > 3 else kwargs.get("address")
+            if address is not None:
+                _check_address(layer, self, address, via)
+        return original(self, *args, **kwargs)
+
+    return guarded
+
+
+_GUARDS: list[tuple[Any, str, Callable[[_Layer, Any, str], Any]]] = [
+    *(
+        (socket, name, _by_name)
+        for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr")
+    ),
+    (socket, "getnameinfo", _by_sockaddr),
+    (socket.socket, "connect", _connecting),
+    (socket.socket, "connect_ex", _connecting),
+    (socket.socket, "sendto", _sending_to),
+    *([(socket.socket, "sendmsg", _sending_msg)] if hasattr(socket.socket, "sendmsg") else []),
+]
+_top: _Layer | None = None
+
+
+def _top_layer() -> _Layer:
+    global _top
+    if _top is None or not _top.on_top():
+        _top = _Layer()
+        _top.install()
+    return _top
 
 
 @contextmanager
 def loopback_only(refusal: Refusal) -> Iterator[None]:
     """Refuse every connection, datagram and name lookup that could leave this machine."""
-    patches: list[tuple[Any, str, Any]] = []
-
-    def patch(owner: Any, name: str, make: Callable[[Any], Any]) -> None:
-        patches.append((owner, name, owner.__dict__.get(name, _INHERITED)))
-        setattr(owner, name, make(getattr(owner, name)))
-
-    def by_name(original: Any, via: str) -> Any:
-        def guarded(host: Any, *args: Any, **kwargs: Any) -> Any:
-            if not is_local_host(host):
-                raise refusal.error(host, via)
-            return original(host, *args, **kwargs)
-
-        return guarded
-
-    def by_sockaddr(original: Any, via: str) -> Any:
-        def guarded(sockaddr: Any, *args: Any, **kwargs: Any) -> Any:
-            host = sockaddr[0] if isinstance(sockaddr, tuple) and sockaddr else sockaddr
-            if not is_local_host(host):
-                raise refusal.error(host, via)
-            return original(sockaddr, *args, **kwargs)
-
-        return guarded
-
-    def connecting(original: Any, via: str) -> Any:
-        def guarded(self: socket.socket, address: Any, *args: Any, **kwargs: Any) -> Any:
-            local, host = _address_host(self, address)
-            if not local:
-                raise refusal.error(host, via)
-            return original(self, address, *args, **kwargs)
-
-        return guarded
-
-    def sending_to(original: Any) -> Any:
-        # sendto(data, address) or sendto(data, flags, address): the address is always last.
-        def guarded(self: socket.socket, data: Any, *args: Any) -> Any:
-            if args:
-                local, host = _address_host(self, args[-1])
-                if not local:
-                    raise refusal.error(host, "sendto")
-            return original(self, data, *args)
-
-        return guarded
-
-    def sending_msg(original: Any) -> Any:
-        # sendmsg(buffers, ancdata, flags, address): an address only for unconnected datagram sockets.
-        def guarded(self: socket.socket, *args: Any, **kwargs: Any) -> Any:
-            address = args[3] if len(args) > 3 else kwargs.get("address")
-            if address is not None:
-                local, host = _address_host(self, address)
-                if not local:
-                    raise refusal.error(host, "sendmsg")
-            return original(self, *args, **kwargs)
-
-        return guarded
-
+    layer = _top_layer()
+    previous, layer.refusal = layer.refusal, refusal
     try:
-        for name in ("getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr"):
-            patch(socket, name, lambda original, name=name: by_name(original, name))
-        patch(socket, "getnameinfo", lambda original: by_sockaddr(original, "getnameinfo"))
-        patch(socket.socket, "connect", lambda original: connecting(original, "connect"))
-        patch(socket.socket, "connect_ex", lambda original: connecting(original, "connect_ex"))
-        patch(socket.socket, "sendto", sending_to)
-        if hasattr(socket.socket, "sendmsg"):
-            patch(socket.socket, "sendmsg", sending_msg)
         yield
     finally:
-        # Put back exactly what was there: a guard entered inside another (pytester) restores the outer one.
-        for owner, name, original in reversed(patches):
-            if original is _INHERITED:
-                delattr(owner, name)
-            else:
-                setattr(owner, name, original)
+        layer.refusal = previous

@@ -3,7 +3,8 @@
 Clients pick a transport per request through ``Client._transport_for_url``. Patching that one method on
 ``httpx.Client``, ``httpx.AsyncClient`` and their httpx2 twins puts a cassette transport in front of
 *any* transport the client was built with (the default one, litellm's aiohttp transport, a proxy
-mount), and leaves the client's own request/response handling untouched.
+mount), and leaves the client's own request/response handling untouched. The patch is made once per
+process and does nothing while no cassette is active; a test only makes its player the active one.
 
 Record mode hands the client the real response as it arrives: each chunk reaches the client when the
 provider sends it, and a tee (``streams``) copies it, with its arrival time, into the recording; a body
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
+import importlib.abc
+import importlib.machinery
 import sys
 import time
 from collections.abc import Iterator
@@ -48,26 +50,6 @@ _TRANSFER_HEADERS = frozenset(
 )
 _REQUEST_TRANSPORT_HEADERS = _TRANSFER_HEADERS | {"host", "accept-encoding"}
 _HTTPX_MODULES = ("httpx", "httpx2")
-
-
-_NOT_INSTALLED: set[str] = set()
-
-
-def _client_modules() -> list[ModuleType]:
-    # Called for every test: sys.modules first, and a failed import is not retried, since each attempt
-    # searches the whole path (~0.1 ms). sys.modules is asked each time, not a copy of it: a nested
-    # pytest run (pytester) may drop a module it imported and the next import makes a new one.
-    modules = []
-    for name in _HTTPX_MODULES:
-        module = sys.modules.get(name)
-        if module is None and name not in _NOT_INSTALLED:
-            try:
-                module = importlib.import_module(name)
-            except ImportError:
-                _NOT_INSTALLED.add(name)
-        if module is not None:
-            modules.append(module)
-    return modules
 
 
 def _raw_headers(headers: Any, skip: frozenset[str]) -> Headers:
@@ -229,28 +211,107 @@ def _make_transport_classes(module: ModuleType) -> tuple[type, type]:
     return sync_cls, async_cls
 
 
+# ------------------------------------------------------------------------------------ interception
+#
+# The client classes are patched once per process, not once per test: the patched method asks
+# ``_ACTIVE`` which player (if any) answers, so a test only pushes and pops its player. A client module
+# imported later, even in the middle of a test, is patched as its import finishes (``_PatchOnImport``);
+# httpx2 is never imported just to be patched. Each ``intercept`` also re-checks the modules already
+# imported: a nested pytest run (pytester) may drop a module it imported, and the next import makes a
+# new one with new classes, and it may put back a ``sys.meta_path`` without the import hook.
+
+# The players of the tests in flight, innermost last (a pytester run inside a test pushes its own).
+_ACTIVE: list[CassettePlayer] = []
+_PATCH_MARK = "_llm_cassettes_patched"
+
+
+def _patched(client_cls: type) -> bool:
+    return getattr(client_cls.__dict__.get("_transport_for_url"), _PATCH_MARK, False)
+
+
+def _patch(module: ModuleType) -> None:
+    """Put a cassette transport in front of every transport ``module``'s clients pick, while one is active."""
+    sync_cls, async_cls = _make_transport_classes(module)
+    for client_cls, transport_cls in ((module.Client, sync_cls), (module.AsyncClient, async_cls)):
+        original = client_cls.__dict__.get("_transport_for_url")
+        if original is None or _patched(client_cls):
+            continue
+
+        def transport_for_url(
+            self: Any, url: Any, _original: Any = original, _cls: type = transport_cls, _module: Any = module
+        ) -> Any:
+            __tracebackhide__ = True  # a client error outside any cassette shows the client's frames only
+            transport = _original(self, url)
+            return _cls(_module, transport, _ACTIVE[-1]) if _ACTIVE else transport
+
+        setattr(transport_for_url, _PATCH_MARK, True)
+        transport_for_url.__wrapped__ = original  # type: ignore[attr-defined]
+        client_cls._transport_for_url = transport_for_url
+
+
+def _patch_if_ready(module: ModuleType) -> None:
+    client, async_client = getattr(module, "Client", None), getattr(module, "AsyncClient", None)
+    ready = isinstance(client, type) and isinstance(async_client, type)  # not half-way through its import
+    if ready and not (_patched(client) and _patched(async_client)):
+        _patch(module)
+
+
+class _PatchingLoader(importlib.abc.Loader):
+    """Runs a client module's own loader, then patches the module before anyone can use it."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        _patch_if_ready(module)
+
+    def __getattr__(self, name: str) -> Any:  # get_resource_reader, get_filename, is_package, ...
+        return getattr(self._loader, name)
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Finds httpx and httpx2 with the finders after it, and hands out their loader wrapped."""
+
+    def find_spec(
+        self, name: str, path: Any = None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if name not in _HTTPX_MODULES:
+            return None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec = find(name, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _PatchingLoader(spec.loader)
+                return spec
+        return None
+
+
+_IMPORT_HOOK = _PatchOnImport()
+
+
+def install() -> None:
+    """Patch the client modules imported so far, and the ones imported from now on (idempotent, cheap)."""
+    if _IMPORT_HOOK not in sys.meta_path:
+        sys.meta_path.insert(0, _IMPORT_HOOK)
+    for name in _HTTPX_MODULES:
+        module = sys.modules.get(name)
+        if module is not None:
+            _patch_if_ready(module)
+
+
 @contextlib.contextmanager
 def intercept(player: CassettePlayer) -> Iterator[None]:
     """Route every httpx/httpx2 request through ``player`` for the duration of the block."""
-    patched: list[tuple[type, Any]] = []
+    install()
+    _ACTIVE.append(player)
     try:
-        for module in _client_modules():
-            sync_cls, async_cls = _make_transport_classes(module)
-            for client_cls, transport_cls in ((module.Client, sync_cls), (module.AsyncClient, async_cls)):
-                original = client_cls.__dict__["_transport_for_url"]
-
-                def transport_for_url(
-                    self: Any,
-                    url: Any,
-                    _original: Any = original,
-                    _cls: type = transport_cls,
-                    _module: Any = module,
-                ) -> Any:
-                    return _cls(_module, _original(self, url), player)
-
-                patched.append((client_cls, original))
-                client_cls._transport_for_url = transport_for_url
         yield
     finally:
-        for client_cls, original in reversed(patched):
-            client_cls._transport_for_url = original
+        _ACTIVE.remove(player)  # players compare by identity; nested blocks may end in any order

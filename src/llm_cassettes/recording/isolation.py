@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from .state import RunState
 
 PLACEHOLDER_KEY = "llm-cassettes-placeholder"
+
+
 class RunEnvironment:
     """Variables set for the whole run; :meth:`restore` puts back exactly what was there before."""
 
