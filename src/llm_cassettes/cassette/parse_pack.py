@@ -48,7 +48,8 @@ def _pack_for(source: str | Path) -> _Pack | None:
     root = cache_dir()
     if root is None:
         return None
-    folder = os.path.dirname(os.path.abspath(source))
+    source = os.fspath(source)
+    folder = os.path.dirname(source if os.path.isabs(source) else os.path.abspath(source))
     pack = _packs.get((root, folder))
     if pack is None:
         name = hashlib.blake2b(os.fsencode(folder), digest_size=_DIGEST_SIZE).hexdigest()

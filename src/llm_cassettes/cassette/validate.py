@@ -233,7 +233,8 @@ def from_document(doc: Any, path: str | Path | None = None, *, check_json: bool 
     if check_json:
         for index, interaction in enumerate(interactions):
             _check_json_bodies(shape, interaction, f"interactions[{index}]")
-    return Cassette(meta=meta, interactions=interactions, path=Path(path) if path else None)
+    path = path if isinstance(path, Path) or not path else Path(path)
+    return Cassette(meta=meta, interactions=interactions, path=path or None)
 
 
 def _check_complete(shape: _Shape, count: Any, raw: list[Any]) -> None:

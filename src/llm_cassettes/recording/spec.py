@@ -104,6 +104,10 @@ class TestSpec:
         return cls(item, path, state.root, scenario, names, state.max_age_days, state.settings.host_aliases)
 
     def relative_path(self) -> Path:
+        return self._relative_path
+
+    @cached_property
+    def _relative_path(self) -> Path:  # asked by the player, the save and the outcome of every test
         try:
             return self.path.relative_to(self.root)
         except ValueError:
