@@ -30,9 +30,14 @@ _JSON_STYLES: dict[str, dict[str, Any]] = {
 }
 
 
+# One encoder per style: ``json.dumps`` with options builds a JSONEncoder on every call, and replay
+# renders every recorded JSON body (a third of the cost of rendering a small one).
+_ENCODERS = {style: json.JSONEncoder(**options).encode for style, options in _JSON_STYLES.items()}
+
+
 def _dump_json(value: Any, style: str) -> bytes:
     base, _, newline = style.partition("+")
-    text = json.dumps(value, **_JSON_STYLES[base])
+    text = _ENCODERS[base](value)
     return (text + ("\n" if newline == "newline" else "")).encode("utf-8")
 
 

@@ -35,6 +35,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -109,6 +110,7 @@ def _reserved(name: str) -> bool:
     return name.partition(".")[0].rstrip(" ").casefold() in _WINDOWS_RESERVED
 
 
+@lru_cache(maxsize=1024)  # the same few folders and test files, for every test of a suite
 def _folder(name: str) -> str:
     if name == "..":
         return PARENT_FOLDER

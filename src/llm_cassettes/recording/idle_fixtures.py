@@ -58,14 +58,17 @@ def prune(items: Iterable[pytest.Item], rules: IdleRules) -> None:
         info = getattr(item, "_fixtureinfo", None)
         if info is not None:
             groups.setdefault(id(info), (info, []))[1].append(item)
+    closures: dict[Any, list[str]] = {}
     for info, members in groups.values():
         try:
-            _prune_shared(info, members, rules)
+            _prune_shared(info, members, rules, closures)
         except (AttributeError, TypeError, ValueError):  # pytest internals not as expected: leave it
             return
 
 
-def _prune_shared(info: Any, members: list[pytest.Item], rules: IdleRules) -> None:
+def _prune_shared(
+    info: Any, members: list[pytest.Item], rules: IdleRules, closures: dict[Any, list[str]]
+) -> None:
     idle = []
     for name in info.initialnames:
         rule = rules.get(name)
@@ -82,4 +85,16 @@ def _prune_shared(info: Any, members: list[pytest.Item], rules: IdleRules) -> No
     if idle:
         # A frozen dataclass: pytest itself only ever replaces names_closure's contents.
         object.__setattr__(info, "initialnames", tuple(n for n in info.initialnames if n not in idle))
-        info.prune_dependency_tree()
+        # Most tests of a suite share one closure (same names, same fixture definitions): walked once
+        # for all of them (the walk costs more than the rest of the pruning).
+        definitions = info.name2fixturedefs
+        key = (
+            info.initialnames,
+            tuple((name, tuple(map(id, definitions.get(name) or ()))) for name in info.names_closure),
+        )
+        pruned = closures.get(key)
+        if pruned is None:
+            info.prune_dependency_tree()
+            closures[key] = list(info.names_closure)
+        else:
+            info.names_closure[:] = pruned

@@ -52,13 +52,18 @@ def assign_cassette_paths(
     collection must fail on them, naming the tests, and none of them may run.
     """
     paths: list[tuple[str, Any]] = []
+    redact = partial(redact_secrets, settings=settings)
     for item in items:
         marker = item.get_closest_marker(MARKER)
         if marker is None:
             continue
-        path = cassette_path(cassette_dir, item, marker.kwargs.get("cassette"), settings)
-        item.stash[CASSETTE_PATH] = path
-        paths.append((item.nodeid, path.relative_to(cassette_dir)))
+        assigned = item.stash.get(CASSETTE_PATH, None)
+        if assigned is None:
+            relpath = cassette_relpath(item.nodeid, marker.kwargs.get("cassette"), redact=redact)
+            item.stash[CASSETTE_PATH] = cassette_dir / relpath
+        else:
+            relpath = assigned.relative_to(cassette_dir)
+        paths.append((item.nodeid, relpath))
     shown = cassette_dir.relative_to(root) if cassette_dir.is_relative_to(root) else cassette_dir
     return [
         (
