@@ -302,8 +302,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     rules = idle_fixtures.pytest_recording_rules(session.config)
     rules["llm_cassette"] = (  # a test without cassette, and without a guard: nothing to do
         __name__,
-        lambda item: (
-            item.get_closest_marker(MARKER) is None
+        lambda item, markers: (
+            MARKER not in markers
             and refusal_for(state, item.nodeid, uses_cassette=False, action=None) is None
         ),
     )
@@ -362,9 +362,10 @@ def llm_cassette() -> Iterator[CassettePlayer | None]:
 
 def _llm_cassette(item: pytest.Item, monkeypatch: pytest.MonkeyPatch) -> Iterator[CassettePlayer | None]:
     state = item.config.stash[_STATE]
+    nodeid = item.nodeid  # computed anew by pytest each time it is asked
     marker = item.get_closest_marker(MARKER)
     if marker is None:
-        refusal = refusal_for(state, item.nodeid, uses_cassette=False, action=None)
+        refusal = refusal_for(state, nodeid, uses_cassette=False, action=None)
         with _guarded(None if _recorded_by_pytest_recording(item) else refusal):
             yield None
         return
@@ -384,7 +385,7 @@ def _llm_cassette(item: pytest.Item, monkeypatch: pytest.MonkeyPatch) -> Iterato
             )
         missing = [name for name in spec.key_variables() if not os.environ.get(name)]
         if missing:
-            pytest.skip(f"{', '.join(missing)} not set: needed to record {item.nodeid} against the real API")
+            pytest.skip(f"{', '.join(missing)} not set: needed to record {nodeid} against the real API")
     cassette = None
     if action is Action.REPLAY:
         problem = None
@@ -400,7 +401,7 @@ def _llm_cassette(item: pytest.Item, monkeypatch: pytest.MonkeyPatch) -> Iterato
         spec.relative_path(),
         recording=action is Action.RECORD,
         cassette=cassette,
-        test_id=item.nodeid,
+        test_id=nodeid,
         rerecord_command=spec.record_command,  # given the missed request: suggests only what can record it
         rate_gate=state.rate_gate,
         rules=state.match_rules,
@@ -411,14 +412,14 @@ def _llm_cassette(item: pytest.Item, monkeypatch: pytest.MonkeyPatch) -> Iterato
     item.stash[_PLAYER] = player
     for name, value in per_test_environment(state, spec.scenario, action).items():
         monkeypatch.setenv(name, value)
-    with _guarded(refusal_for(state, item.nodeid, uses_cassette=True, action=action)), intercept(player):
+    with _guarded(refusal_for(state, nodeid, uses_cassette=True, action=action)), intercept(player):
         yield player
     # Saving waits for the end of the teardown phase (pytest_runtest_makereport): a later teardown
     # may still fail the test.
     item.stash[_PENDING] = PendingTest(spec, player, action)
     call = item.stash.get(_REPORTS, {}).get("call")
     if action is Action.REPLAY and call is not None and call.passed and not player.misses:
-        check_unused(item.nodeid, state, spec, player)
+        check_unused(nodeid, state, spec, player)
 
 
 @pytest.fixture

@@ -21,19 +21,19 @@ from typing import Any
 
 import pytest
 
-# fixture name -> (module that must define it, is it idle for this item?)
-IdleRules = dict[str, tuple[str, Callable[[pytest.Item], bool]]]
+# fixture name -> (module that must define it, is it idle for this item, given its markers' names?)
+IdleRules = dict[str, tuple[str, Callable[[pytest.Item, frozenset[str]], bool]]]
 
 
 _PYTEST_RECORDING = "pytest_recording.plugin"
 
 
-def _no_vcr_marker(item: pytest.Item) -> bool:
-    return item.get_closest_marker("vcr") is None
+def _no_vcr_marker(item: pytest.Item, markers: frozenset[str]) -> bool:
+    return "vcr" not in markers
 
 
-def _no_recording_marker(item: pytest.Item) -> bool:
-    return item.get_closest_marker("vcr") is None and item.get_closest_marker("block_network") is None
+def _no_recording_marker(item: pytest.Item, markers: frozenset[str]) -> bool:
+    return "vcr" not in markers and "block_network" not in markers
 
 
 def pytest_recording_rules(config: pytest.Config) -> IdleRules:
@@ -44,11 +44,14 @@ def pytest_recording_rules(config: pytest.Config) -> IdleRules:
     return rules
 
 
-def _used_fixtures(item: pytest.Item) -> set[str]:
-    names: set[str] = set()
-    for marker in item.iter_markers("usefixtures"):
-        names.update(marker.args)
-    return names
+def _markers_and_used_fixtures(item: pytest.Item) -> tuple[frozenset[str], set[str]]:
+    """The names of the item's markers (its own and its parents'), and what ``usefixtures`` asks for."""
+    markers, used = set(), set()
+    for marker in item.iter_markers():  # one walk up the parents, not one per question
+        markers.add(marker.name)
+        if marker.name == "usefixtures":
+            used.update(marker.args)
+    return frozenset(markers), used
 
 
 def prune(items: Iterable[pytest.Item], rules: IdleRules) -> None:
@@ -70,6 +73,7 @@ def _prune_shared(
     info: Any, members: list[pytest.Item], rules: IdleRules, closures: dict[Any, list[str]]
 ) -> None:
     idle = []
+    seen = [_markers_and_used_fixtures(item) for item in members]
     for name in info.initialnames:
         rule = rules.get(name)
         definitions = info.name2fixturedefs.get(name) or ()
@@ -78,7 +82,10 @@ def _prune_shared(
             or name in info.argnames
             or not definitions
             or getattr(definitions[-1].func, "__module__", None) != rule[0]  # overridden by a conftest
-            or any(name in _used_fixtures(item) or not rule[1](item) for item in members)
+            or any(
+                name in used or not rule[1](item, markers)
+                for item, (markers, used) in zip(members, seen, strict=True)
+            )
         ):
             continue
         idle.append(name)
