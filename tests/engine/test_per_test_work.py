@@ -84,6 +84,26 @@ def test_each_cassette_is_read_and_parsed_once_per_test_on_the_fast_path(project
     assert counts["load:fast"] == 5  # yaml-rs read every one: no PyYAML fallback
 
 
+def test_the_next_run_reads_each_cassette_once_and_parses_no_yaml(project, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("LLM_CASSETTES_CACHE_DIR", str(tmp_path / "parse-cache"))
+    project.makepyfile(test_many=REPLAYED.format(marker_args="", count=5, url=URL))
+    for n in range(5):
+        write_cassette(project, "test_many", f"test_ask[{n}]", f"question {n}")
+    project.runpytest().assert_outcomes(passed=5)  # parses the YAML, keeps the documents
+    assert len(list((tmp_path / "parse-cache").glob("*.pack"))) == 1  # one folder, one pack
+    counts: Counter[str] = Counter()
+    counting(monkeypatch, yaml_io, "_read_text", counts)
+    counting(monkeypatch, fast_yaml, "load", counts)
+    project.runpytest().assert_outcomes(passed=5)
+    assert (counts["_read_text"], counts["load"]) == (5, 0)  # read for its hash, parsed never
+    write_cassette(project, "test_many", "test_ask[0]", "question 0")  # same text: still a hit
+    (project.path / "cassettes" / "test_many.py" / "test_ask[1].yaml").write_text("meta: [broken\n")
+    result = project.runpytest()
+    result.assert_outcomes(passed=4, errors=1)  # an edited file is parsed again, and its error shown
+    assert (counts["load"], counts["load:fast"]) == (1, 0)  # only the edited one; PyYAML words its error
+    result.stdout.fnmatch_lines(["*test_ask?1?.yaml*not valid YAML*"])
+
+
 def test_scenario_files_are_read_once_per_run_not_per_test(project, monkeypatch) -> None:
     project.makefile(
         ".yaml",
