@@ -1,4 +1,4 @@
-"""The pack of a folder's small cassettes: read once per run, keyed by each text's hash, never trusted blindly.
+"""The pack of a folder's small cassettes: read once per run, keyed by each text's hash, never trusted.
 
 Each test loads real cassette files through ``load`` (what the plugin does for every test), counts the YAML
 parses through the real fast loader (wrapped, not replaced), and ends a "run" with ``parse_pack.flush``.

@@ -181,7 +181,8 @@ def load(path: str | Path, *, missing_ok: bool) -> Cassette | None: ...
 
 def load(path: str | Path, *, missing_ok: bool = False) -> Cassette | None:
     """Read and validate a cassette file; with ``missing_ok``, None when there is no such file."""
-    path = Path(path)
+    if not isinstance(path, Path):
+        path = Path(path)
     try:
         text = _read_text(path)
     except FileNotFoundError:

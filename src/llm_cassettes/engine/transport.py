@@ -16,12 +16,10 @@ fault where the recording broke off.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib.abc
 import importlib.machinery
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from functools import cache, partial
 from types import ModuleType
@@ -306,12 +304,18 @@ def install() -> None:
             _patch_if_ready(module)
 
 
-@contextlib.contextmanager
-def intercept(player: CassettePlayer) -> Iterator[None]:
-    """Route every httpx/httpx2 request through ``player`` for the duration of the block."""
-    install()
-    _ACTIVE.append(player)
-    try:
-        yield
-    finally:
-        _ACTIVE.remove(player)  # players compare by identity; nested blocks may end in any order
+class intercept:
+    """Route every httpx/httpx2 request through ``player`` for the duration of the block.
+
+    A class rather than a generator: entered and left by every test with a cassette.
+    """
+
+    def __init__(self, player: CassettePlayer) -> None:
+        self.player = player
+
+    def __enter__(self) -> None:
+        install()
+        _ACTIVE.append(self.player)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _ACTIVE.remove(self.player)  # players compare by identity; nested blocks may end in any order

@@ -90,8 +90,12 @@ def per_test_environment(state: RunState, scenario: Any, action: Action) -> dict
     if action is Action.RECORD and state.mode is Mode.RECORD_SYNTHETIC:
         return {**state.emulator_env(scenario), **dict.fromkeys(key_variables(), PLACEHOLDER_KEY)}
     if action is Action.REPLAY:
-        return {name: PLACEHOLDER_KEY for name in key_variables() if not os.environ.get(name)}
+        environ = os.environ
+        return {name: PLACEHOLDER_KEY for name in _KEY_VARIABLES if not environ.get(name)}
     return {}
+
+
+_KEY_VARIABLES = tuple(key_variables())  # asked for every replayed test
 
 
 def refusal_for(state: RunState, test: str, *, uses_cassette: bool, action: Action | None) -> Refusal | None:
