@@ -201,3 +201,31 @@ def test_block_network_option_and_conftest_overrides_keep_their_fixtures(project
     project.runpytest("--block-network", "-k", "plain")
     seen = fixtures_by_test(tmp_path / "out")
     assert {"block_network", "vcr"} <= seen["test_plain"]
+
+
+FREED = """
+import gc, weakref
+import httpx, pytest
+
+CLIENT = httpx.Client()
+PLAYERS = []
+
+@pytest.mark.llm
+@pytest.mark.parametrize("n", range(3))
+def test_ask(n, llm_cassette):
+    gc.collect()
+    # The players (and so the cassettes) of the tests that finished are gone.
+    assert [ref() for ref in PLAYERS] == [None] * len(PLAYERS)
+    PLAYERS.append(weakref.ref(llm_cassette))
+    question = f"question {n}"
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": question}]}
+    assert CLIENT.post("URL", json=body).json()["choices"][0]["message"]["content"] == f"answer to {question}"
+"""
+
+
+def test_a_finished_tests_player_and_cassette_are_freed(project) -> None:
+    # Items live as long as the session: thousands of finished tests' cassettes must not stay in memory.
+    project.makepyfile(test_many=FREED.replace("URL", URL))
+    for n in range(3):
+        write_cassette(project, "test_many", f"test_ask[{n}]", f"question {n}")
+    project.runpytest().assert_outcomes(passed=3)

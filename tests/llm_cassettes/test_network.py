@@ -77,14 +77,58 @@ def test_unix_sockets_stay_open(tmp_path) -> None:
             client.connect(path)
 
 
-def test_a_guard_inside_another_puts_the_outer_one_back() -> None:
-    before = (socket.getaddrinfo, socket.socket.__dict__.get("connect"), socket.socket.__dict__.get("sendto"))
+def fake_resolver(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """socket.getaddrinfo answering every name itself (no DNS here), noting what it was asked."""
+    asked: list[object] = []
+
+    def resolve(host: object, *args: object, **kwargs: object) -> list[object]:
+        asked.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.0.2.1", 80))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    return asked
+
+
+def test_a_guard_inside_another_puts_the_outer_one_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = fake_resolver(monkeypatch)
     with loopback_only(Refusal("outer", "", "")):
-        outer = (socket.getaddrinfo, socket.socket.__dict__.get("connect"))
         with loopback_only(REFUSAL), pytest.raises(NetworkBlocked, match=r"tests/t\.py::test_x"):
             socket.getaddrinfo("example.org", 80)
-        assert (socket.getaddrinfo, socket.socket.__dict__.get("connect")) == outer
         with pytest.raises(NetworkBlocked, match="outer tried"):
             socket.getaddrinfo("example.org", 80)
-    after = (socket.getaddrinfo, socket.socket.__dict__.get("connect"), socket.socket.__dict__.get("sendto"))
-    assert after == before
+    assert asked == []  # refused before the lookup
+    socket.getaddrinfo("example.org", 80)  # no guard: the call goes through to what was there
+    assert asked == ["example.org"]
+
+
+def test_the_guard_stays_installed_and_lets_everything_through_between_guarded_tests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked = fake_resolver(monkeypatch)
+    with loopback_only(REFUSAL):
+        installed = socket.getaddrinfo
+    assert socket.getaddrinfo is installed  # installed once per process, not per test
+    socket.getaddrinfo("example.org", 80)
+    with loopback_only(REFUSAL), pytest.raises(NetworkBlocked):
+        socket.getaddrinfo("example.org", 80)
+    assert socket.getaddrinfo is installed and asked == ["example.org"]
+
+
+def test_a_patch_made_over_the_guard_is_guarded_again_when_the_next_guard_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with loopback_only(REFUSAL):
+        pass
+    reached: list[object] = []
+
+    def other_tools_connect(self: socket.socket, address: object) -> None:  # as pytest-socket patches it
+        reached.append(address)
+
+    monkeypatch.setattr(socket.socket, "connect", other_tools_connect)
+    with socket.socket() as sock:
+        with loopback_only(REFUSAL):
+            with pytest.raises(NetworkBlocked, match=r"192\.0\.2\.1"):
+                sock.connect(("192.0.2.1", 80))
+            sock.connect(("127.0.0.1", 80))
+        sock.connect(("192.0.2.1", 80))
+    assert reached == [("127.0.0.1", 80), ("192.0.2.1", 80)]
