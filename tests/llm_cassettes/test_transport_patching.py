@@ -1,9 +1,9 @@
 """engine/transport.py: client classes patched once per process, a client module imported late still caught.
 
 Each scenario runs in a fresh interpreter: which modules are imported, and when, is the point.
-``httpx2`` here is a small stand-in package on the child's path (the real one is not installed here),
-built on httpx the way the real one mirrors it: its own ``Client`` classes with their own
-``_transport_for_url``.
+``httpx2`` there is a small stand-in package first on the child's path (shadowing the real one where it is
+installed), built on httpx the way the real one mirrors it: its own ``Client`` classes with their own
+``_transport_for_url``, and nothing imports it before the test's code does.
 """
 
 from __future__ import annotations
