@@ -1,10 +1,11 @@
-"""pytest plugin: options, the ``llm`` marker, fixtures, hooks and the configure hookspec. Thin: the work
-is done elsewhere.
+"""pytest plugin: the ``llm`` marker, fixtures, hooks and the configure hookspec. Thin: the work is done
+elsewhere.
 
+- ``options`` declares the command-line options and ini settings;
 - ``modes`` decides replay or record, for the run and for each test;
 - ``engine`` (player + transport + network guard) replays or records the test's HTTP exchanges;
 - ``recording`` knows each test's cassette and turns a passing test's exchanges into a scrubbed
-  cassette, written atomically;
+  cassette, written atomically, and gathers the outcomes (``recording.reporter``);
 - ``settings`` holds what a project's ``pytest_llm_cassettes_configure`` adds.
 """
 
@@ -25,14 +26,16 @@ from .cassette import parse_cache, parse_pack
 from .cassette.persist import remove_stale_temp_files
 from .engine.network import Refusal, loopback_only
 from .engine.player import CassettePlayer, RateGate
-from .engine.streams import TIMING_ENV, ReplayTiming
+from .engine.streams import ReplayTiming
 from .engine.transport import intercept
 from .errors import CassetteError, CassetteMiss, ModeError, SecretPatternError
 from .modes import Action, Mode, action_for_test, decide_mode
+from .options import add_options
 from .recording import idle_fixtures
 from .recording.finish import PendingTest, check_unused, finish_test
 from .recording.isolation import RunSetup, per_test_environment, refusal_for, set_up_run
-from .recording.outcome import Outcome, summary
+from .recording.outcome import summary
+from .recording.reporter import OUTCOME_PROPERTY, OutcomeReporter
 from .recording.scope import BLOCK_NETWORK_OPTION, block_network
 from .recording.spec import MARKER, TestSpec, assign_cassette_paths
 from .recording.state import RunState
@@ -43,10 +46,6 @@ from .settings import Settings
 # first Anthropic structured-output call its beta-headers table (a GET that would land in cassettes).
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS", "True")
-
-# user_properties key carrying a test's cassette outcome from xdist workers to the controller.
-OUTCOME_PROPERTY = "llm_cassettes"
-
 
 _STATE = pytest.StashKey[RunState]()
 _SETUP = pytest.StashKey[RunSetup]()
@@ -78,108 +77,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("llm-cassettes", "LLM record/replay (llm-cassettes)")
-    group.addoption(
-        "--real-api",
-        action="store_true",
-        default=False,
-        help="record LLM tests against the real providers and rewrite the cassettes of passing "
-        "tests (also REAL_API_TESTS=1)",
-    )
-    group.addoption(
-        "--real-api-missing",
-        action="store_true",
-        default=False,
-        help="record only LLM tests that have no cassette yet; replay the rest (REAL_API_TESTS=missing)",
-    )
-    group.addoption(
-        "--rate-delay",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        help="minimum seconds between real API calls when recording (default 1.0)",
-    )
-    group.addoption(
-        "--llm-strict-unused",
-        action="store_true",
-        default=False,
-        help="fail a replayed test that leaves recorded interactions unused (default: warn)",
-    )
-    group.addoption(
-        "--llm-replay-timing",
-        metavar="TIMING",
-        help="how replay hands out streams: none (recorded chunks at once, the default), recorded "
-        f"(at the recorded pace), a factor on it (0.25: 4x faster), split (events cut); also {TIMING_ENV}",
-    )
-    group.addoption(
-        "--llm-synthetic",
-        action="store_true",
-        default=False,
-        help="record against the loopback emulator (used by `llm-cassettes generate`)",
-    )
-    group.addoption(
-        "--llm-force",
-        action="store_true",
-        default=False,
-        help="with --llm-synthetic: also overwrite cassettes recorded from real APIs",
-    )
-    group.addoption(
-        "--llm-check",
-        action="store_true",
-        default=False,
-        help="record but write nothing; report which cassettes would change",
-    )
-    group.addoption(
-        "--llm-report",
-        default=None,
-        metavar="PATH",
-        help="write a JSON report of cassette outcomes (used by `llm-cassettes generate`)",
-    )
-    group.addoption(
-        "--llm-progress",
-        action="store_true",
-        default=False,
-        help="print one line per finished LLM test: [done/total] result cassette",
-    )
-    parser.addini("llm_cassettes_dir", "directory of cassettes, relative to rootdir", default="cassettes")
-    parser.addini(
-        "llm_cassettes_paths",
-        "test paths whose tests all use cassettes (like the llm marker)",
-        type="linelist",
-        default=[],
-    )
-    parser.addini(
-        "llm_cassettes_secret_patterns",
-        "extra regexes scrubbed from cassettes and flagged by scan",
-        type="linelist",
-        default=[],
-    )
-    parser.addini(
-        "llm_cassettes_secret_env",
-        "environment variables whose values are secrets, whatever they look like (scrubbed everywhere)",
-        type="linelist",
-        default=[],
-    )
-    parser.addini(
-        "llm_cassettes_scenario_files",
-        "YAML files declaring extra emulator scenarios",
-        type="linelist",
-        default=[],
-    )
-    parser.addini(
-        "llm_cassettes_max_age_days", "warn when a recorded cassette is older than this", default=""
-    )
-    parser.addini("llm_cassettes_rate_delay", "default of --rate-delay", default="1.0")
-    parser.addini("llm_cassettes_replay_timing", "default of --llm-replay-timing", default="")
-    parser.addini("llm_cassettes_cache_max_mb", "parse cache bound in MB (default 256)", default="")
-    parser.addini(
-        "llm_cassettes_strict_unused", "fail on unused recorded interactions", type="bool", default=False
-    )
-    parser.addini(
-        BLOCK_NETWORK_OPTION,
-        "which tests may reach only this machine in replay: all, llm (tests that use cassettes) or off",
-        default="llm",
-    )
+    add_options(parser)
 
 
 def _decide_mode(options: Any) -> Mode:
@@ -263,7 +161,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.hook.pytest_llm_cassettes_configure.call_historic(kwargs={"config": config, "settings": settings})
     _check_patterns(settings.secret_patterns, "settings.secret_patterns (pytest_llm_cassettes_configure)")
-    config.pluginmanager.register(_OutcomeReporter(config), "llm-cassettes-outcomes")
+    config.pluginmanager.register(OutcomeReporter(config, config.stash[_STATE]), "llm-cassettes-outcomes")
     state = config.stash[_STATE]
     if mode is not Mode.REPLAY and not state.check and not hasattr(config, "workerinput"):
         # Once per run that writes (on the xdist controller): a run killed mid-save (SIGKILL) left its
@@ -478,37 +376,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             if key in item.stash:
                 del item.stash[key]
     return report
-
-
-class _OutcomeReporter:
-    """Per-run collector of test outcomes, on the process that reports (the xdist controller or the only one).
-
-    Registered per config rather than using module globals, so nested pytest runs (pytester, a
-    collection inside a test) keep their own outcomes.
-    """
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        self.state = config.stash[_STATE]
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when != "teardown":
-            return
-        for name, value in report.user_properties:
-            if name == OUTCOME_PROPERTY:
-                outcome = Outcome.from_dict(value)
-                self.state.outcomes.append(outcome)
-                if self.config.getoption("--llm-progress"):
-                    total = getattr(self.config, "_llm_total", None) or "?"
-                    done = len(self.state.outcomes)
-                    print(f"[{done}/{total}] {outcome.result.value:<13} {outcome.cassette}", flush=True)
-
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.config._llm_total = len(session.items)  # type: ignore[attr-defined]
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
-        self.config._llm_total = len(ids)  # type: ignore[attr-defined]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -67,6 +67,14 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     return counts
 
 
+def a_run_loading(folder: Path, text: str) -> Path:
+    """A run that loads one cassette (answering ``text``) from ``folder``, then ends."""
+    path = write(folder, "t", text)
+    answer(path)
+    parse_pack.flush()
+    return path
+
+
 def packs(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.pack")) if directory.exists() else []
 
@@ -87,9 +95,7 @@ def test_a_folders_cassettes_are_parsed_in_one_run_and_read_from_one_pack_in_the
 def test_an_edited_cassette_misses_and_its_new_text_decides(
     tmp_path: Path, cache_dir: Path, parses: Counter[str]
 ) -> None:
-    path = write(tmp_path / "c", "t", "before")
-    answer(path)
-    parse_pack.flush()
+    path = a_run_loading(tmp_path / "c", "before")
     write(tmp_path / "c", "t", "after")
     assert answer(path) == "after"
     assert parses["yaml"] == 2
@@ -99,9 +105,7 @@ def test_an_edited_cassette_misses_and_its_new_text_decides(
 def test_a_damaged_pack_is_ignored_silently_and_replaced(
     tmp_path: Path, cache_dir: Path, parses: Counter[str], how: str
 ) -> None:
-    path = write(tmp_path / "c", "t", "kept")
-    answer(path)
-    parse_pack.flush()
+    path = a_run_loading(tmp_path / "c", "kept")
     [pack] = packs(cache_dir)
     data = pack.read_bytes()
     middle = len(data) // 2
@@ -123,9 +127,7 @@ def test_a_damaged_pack_is_ignored_silently_and_replaced(
 def test_a_pack_with_a_good_checksum_but_foreign_content_is_ignored(
     tmp_path: Path, cache_dir: Path, parses: Counter[str]
 ) -> None:
-    path = write(tmp_path / "c", "t", "mine")
-    answer(path)
-    parse_pack.flush()
+    path = a_run_loading(tmp_path / "c", "mine")
     [pack] = packs(cache_dir)
     payload = marshal.dumps({"not": "a pack"})  # another program's file, checksummed the same way
     pack.write_bytes(parse_pack._MAGIC + parse_cache.payload_digest(payload) + payload)
@@ -145,9 +147,7 @@ def test_an_entry_that_checks_out_but_does_not_validate_gives_way_to_the_text(
 def test_a_loaded_cassette_changed_by_a_test_does_not_change_the_next_load(
     tmp_path: Path, cache_dir: Path
 ) -> None:
-    path = write(tmp_path / "c", "t", "original")
-    answer(path)
-    parse_pack.flush()
+    path = a_run_loading(tmp_path / "c", "original")
     first = load(path)
     first.interactions[0].request.json["messages"][0]["content"] = "changed by a test"
     second = load(path)
