@@ -6,6 +6,8 @@ else lives in rooms that are not re-exported here (``engine``, ``secrets``, ``sy
 through the ``pytest11`` entry point.
 """
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
 from .cassette import Cassette, Fault, Interaction, RecordedRequest, RecordedResponse, dumps, load, parse
 from .drift import CassetteDrift, Drift, compare_cassettes, compare_paths, render
 from .engine.player import CassettePlayer
@@ -26,7 +28,28 @@ from .errors import (
 )
 from .secrets import Finding, redact_name, scan_paths, scan_text, scrub_cassette
 from .settings import MatchKey, Settings
-from .synthetic.emulator import Emulator
+
+if _TYPE_CHECKING:  # for type checkers; at run time see __getattr__ below
+    from .synthetic.emulator import Emulator
+
+# Imported when first asked for: every pytest run imports this package through the plugin, and most
+# never start the emulator (an HTTP server and the synthetic model: a third of this package's import).
+_LAZY = {"Emulator": "llm_cassettes.synthetic.emulator"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "ANY_ERROR",
