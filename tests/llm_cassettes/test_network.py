@@ -132,3 +132,26 @@ def test_a_patch_made_over_the_guard_is_guarded_again_when_the_next_guard_starts
             sock.connect(("127.0.0.1", 80))
         sock.connect(("192.0.2.1", 80))
     assert reached == [("127.0.0.1", 80), ("192.0.2.1", 80)]
+
+
+def chain_length(function: object) -> int:
+    length = 0
+    while function is not None:
+        length += 1
+        function = getattr(function, "__wrapped__", None)
+    return length
+
+
+def test_patches_made_and_undone_around_every_guarded_test_do_not_pile_up_wrappers() -> None:
+    # A plugin patching the socket functions for each test (and undoing it) while guarded tests run:
+    # a thousand tests must not leave a thousand wrappers, each a frame on every call.
+    with loopback_only(REFUSAL):
+        pass
+    start = (chain_length(socket.getaddrinfo), chain_length(socket.socket.connect))
+    for _ in range(50):
+        patch = pytest.MonkeyPatch()
+        patch.setattr(socket.socket, "connect", lambda self, address: None)
+        with loopback_only(REFUSAL), socket.socket() as sock, pytest.raises(NetworkBlocked):
+            sock.connect(("192.0.2.1", 80))
+        patch.undo()
+    assert (chain_length(socket.getaddrinfo), chain_length(socket.socket.connect)) == start

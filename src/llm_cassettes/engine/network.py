@@ -74,33 +74,25 @@ def _address_host(sock: socket.socket, address: Any) -> tuple[bool, Any]:
     return is_local_host(host), host
 
 
-# The guard is installed once per process, as a layer of wrappers that each consult the layer's
-# ``refusal``: a test sets it and puts back what was there, and while it is None every wrapper just calls
-# the function it wraps. When something has replaced one of the wrappers since (pytest-socket, a test's
-# own patch, a nested pytester run's conftest), the next guard puts a new layer on top of what is there
-# now, and the old layer keeps its own refusal: a guard entered inside another still leaves the outer one
-# in force below it, as nested patches always did.
+# The guard is installed once per process, as wrappers that each consult their layer's ``refusal``: a
+# test sets it and puts back what was there, and while it is None every wrapper just calls the function
+# it wraps. Whatever has replaced a wrapper since (pytest-socket, a test's own patch, a nested pytester
+# run's conftest) gets a wrapper of a new layer on top of it at the next guard, and the old layer keeps
+# its own refusal: a guard entered inside another still leaves the outer one in force below it, as nested
+# patches always did. A patch that is undone uncovers the old wrapper again, so layers do not pile up.
 
 
 class _Layer:
     def __init__(self) -> None:
         self.refusal: Refusal | None = None
-        self.installed: list[tuple[Any, str, Any]] = []
 
     def refuse(self, host: Any, via: str) -> None:
         refusal = self.refusal
         if refusal is not None and not is_local_host(host):
             raise refusal.error(host, via)
 
-    def on_top(self) -> bool:
-        return all(owner.__dict__.get(name) is guarded for owner, name, guarded in self.installed)
 
-    def install(self) -> None:
-        for owner, name, make in _GUARDS:
-            guarded = make(self, getattr(owner, name), name)
-            guarded.__wrapped__ = getattr(owner, name)
-            setattr(owner, name, guarded)
-            self.installed.append((owner, name, guarded))
+_LAYER_MARK = "_llm_cassettes_layer"
 
 
 def _by_name(layer: _Layer, original: Any, via: str) -> Any:
@@ -174,15 +166,24 @@ _GUARDS: list[tuple[Any, str, Callable[[_Layer, Any, str], Any]]] = [
     (socket.socket, "sendto", _sending_to),
     *([(socket.socket, "sendmsg", _sending_msg)] if hasattr(socket.socket, "sendmsg") else []),
 ]
-_top: _Layer | None = None
 
 
-def _top_layer() -> _Layer:
-    global _top
-    if _top is None or not _top.on_top():
-        _top = _Layer()
-        _top.install()
-    return _top
+def _layers_on_top() -> list[_Layer]:
+    """The layers whose wrappers are what each guarded function is now, wrapping anew what is not ours."""
+    layers: list[_Layer] = []
+    fresh: _Layer | None = None
+    for owner, name, make in _GUARDS:
+        current = getattr(owner, name)
+        layer = getattr(current, _LAYER_MARK, None)
+        if layer is None:
+            layer = fresh = fresh or _Layer()
+            guarded = make(layer, current, name)
+            setattr(guarded, _LAYER_MARK, layer)
+            guarded.__wrapped__ = current
+            setattr(owner, name, guarded)
+        if all(layer is not known for known in layers):
+            layers.append(layer)
+    return layers
 
 
 class loopback_only:
@@ -196,8 +197,11 @@ class loopback_only:
         self.refusal = refusal
 
     def __enter__(self) -> None:
-        self.layer = _top_layer()
-        self.previous, self.layer.refusal = self.layer.refusal, self.refusal
+        self.layers = _layers_on_top()
+        self.previous = [layer.refusal for layer in self.layers]
+        for layer in self.layers:
+            layer.refusal = self.refusal
 
     def __exit__(self, *exc_info: object) -> None:
-        self.layer.refusal = self.previous
+        for layer, previous in zip(self.layers, self.previous, strict=True):
+            layer.refusal = previous
