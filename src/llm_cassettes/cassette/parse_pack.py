@@ -115,9 +115,9 @@ def flush() -> None:
     """Write every pack this run added to, then forget them all (the next run reads them again)."""
     packs = list(_packs.values())
     _packs.clear()
-    written = [pack.path for pack in packs if pack.added and _write(pack)]
-    if written:  # once per run, not per pack: a listing of the whole cache directory
-        evict(written[0].parent, max_bytes(), keep=written[-1])
+    written = {pack.path.parent: pack.path for pack in packs if pack.added and _write(pack)}
+    for directory, last in written.items():  # once per run, not per pack: it lists the whole directory
+        evict(directory, max_bytes(), keep=last)
 
 
 def _write(pack: _Pack) -> bool:
