@@ -28,7 +28,7 @@ from .engine.network import Refusal, loopback_only
 from .engine.player import CassettePlayer, RateGate
 from .engine.streams import ReplayTiming
 from .engine.transport import intercept
-from .errors import CassetteError, CassetteMiss, ModeError, SecretPatternError
+from .errors import CassetteError, CassetteMiss, LLMCassettesError, ModeError, SecretPatternError
 from .modes import Action, Mode, action_for_test, decide_mode
 from .options import add_options
 from .recording import idle_fixtures
@@ -250,7 +250,10 @@ def llm_cassette() -> Iterator[CassettePlayer | None]:
     # it (~0.1 ms a test, as much as the rest of this fixture). The item is the one running. And its own
     # MonkeyPatch rather than the fixture, for the same reason.
     if not _RUNNING:  # a runner that sets fixtures up without pytest's run protocol
-        raise RuntimeError("llm_cassette was set up outside pytest_runtest_protocol: no test is running")
+        raise LLMCassettesError(
+            "llm_cassette was set up outside pytest's run protocol (pytest_runtest_protocol), so it cannot "
+            "tell which test it serves; run the test through pytest's runner"
+        )
     monkeypatch = pytest.MonkeyPatch()
     try:
         yield from _llm_cassette(_RUNNING[-1], monkeypatch)

@@ -274,21 +274,27 @@ class _PatchingLoader(importlib.abc.Loader):
 class _PatchOnImport(importlib.abc.MetaPathFinder):
     """Finds httpx and httpx2 with the finders after it, and hands out their loader wrapped."""
 
+    _finding = False
+
     def find_spec(
         self, name: str, path: Any = None, target: Any = None
     ) -> importlib.machinery.ModuleSpec | None:
-        if name not in _HTTPX_MODULES:
+        if name not in _HTTPX_MODULES or self._finding:  # another hook asking the others, us among them
             return None
-        for finder in sys.meta_path:
-            find = getattr(finder, "find_spec", None)
-            if finder is self or find is None:
-                continue
-            spec = find(name, path, target)
-            if spec is not None:
-                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _PatchingLoader(spec.loader)
-                return spec
-        return None
+        self._finding = True
+        try:
+            for finder in sys.meta_path:
+                find = getattr(finder, "find_spec", None)
+                if finder is self or find is None:
+                    continue
+                spec = find(name, path, target)
+                if spec is not None:
+                    if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                        spec.loader = _PatchingLoader(spec.loader)
+                    return spec
+            return None
+        finally:
+            self._finding = False
 
 
 _IMPORT_HOOK = _PatchOnImport()
