@@ -156,7 +156,9 @@ def test_responder_usage_and_max_tokens() -> None:
 
 def test_serve_prints_env_and_stops_on_ctrl_c() -> None:
     code = (
-        "import sys; from llm_cassettes.cli.serve import main as serve; "
+        # SIGINT taken back first: a process started with it ignored (no job control) would keep ignoring it.
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from llm_cassettes.cli.serve import main as serve; "
         "sys.exit(serve(['--scenario', 'auth_error']))"
     )
     proc = subprocess.Popen(

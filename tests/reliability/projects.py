@@ -82,6 +82,19 @@ def pytest_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "pytest", *plugins_off, "-q", *args]
 
 
+# Python leaves SIGINT ignored when it starts with it ignored, as under a shell without job control
+# (a CI step run in the background); a child that is to be stopped with Ctrl-C takes it back first.
+INTERRUPTIBLE = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "import pytest; sys.exit(pytest.console_main())"
+)
+
+
+def interruptible_pytest_argv(*args: str) -> list[str]:
+    """:func:`pytest_argv`, for a child that must stop on SIGINT whatever this process inherited."""
+    return [sys.executable, "-c", INTERRUPTIBLE, *pytest_argv(*args)[3:]]
+
+
 def run_project(project: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120):
     return subprocess.run(
         pytest_argv(*args),

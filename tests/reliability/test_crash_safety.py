@@ -34,7 +34,7 @@ from llm_cassettes.cassette import (
 from llm_cassettes.cli import _inventory as inventory
 from llm_cassettes.synthetic.emulator import Emulator
 
-from .projects import PLANTED_KEYS, make_project, project_env, pytest_argv
+from .projects import PLANTED_KEYS, interruptible_pytest_argv, make_project, project_env, pytest_argv
 
 TESTS = 6
 TEST_FILE = "from chat_helper import chat\nimport pytest\n\n" + "\n".join(
@@ -102,7 +102,7 @@ PLANS = [
 def _drive(plan: KillPlan, project: Path, env: dict[str, str]) -> None:
     extra = {**env, **({"CRASH_HOLD_REPLACE": "1"} if plan.hold_replace else {})}
     process = subprocess.Popen(
-        pytest_argv("--real-api", "--rate-delay", "0", "--llm-progress", "-s"),
+        interruptible_pytest_argv("--real-api", "--rate-delay", "0", "--llm-progress", "-s"),
         cwd=project,
         env=project_env(extra),
         stdout=subprocess.PIPE,
