@@ -58,12 +58,9 @@ def assign_cassette_paths(
         marker = item.get_closest_marker(MARKER)
         if marker is None:
             continue
-        assigned = item.stash.get(CASSETTE_PATH, None)
-        if assigned is None:
-            relpath = cassette_relpath(item.nodeid, marker.kwargs.get("cassette"), redact=redact)
-            item.stash[CASSETTE_PATH] = cassette_dir / relpath
-        else:
-            relpath = assigned.relative_to(cassette_dir)
+        # cassette_path()'s own rule, kept as the relative path too: no Path.relative_to per test.
+        relpath = cassette_relpath(item.nodeid, marker.kwargs.get("cassette"), redact=redact)
+        item.stash[CASSETTE_PATH] = cassette_dir / relpath
         paths.append((item.nodeid, relpath))
     shown = cassette_dir.relative_to(root) if cassette_dir.is_relative_to(root) else cassette_dir
     return [
