@@ -194,8 +194,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Drop the autouse fixtures that would do nothing for a test (see recording.idle_fixtures)."""
+def _idle_rules(session: pytest.Session) -> idle_fixtures.IdleRules:
     state = session.config.stash[_STATE]
     rules = idle_fixtures.pytest_recording_rules(session.config)
     rules["llm_cassette"] = (  # a test without cassette, and without a guard: nothing to do
@@ -205,7 +204,22 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             and refusal_for(state, item.nodeid, uses_cassette=False, action=None) is None
         ),
     )
-    idle_fixtures.prune(session.items, rules)
+    return rules
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Iterator[None]:
+    """Idle autouse fixtures are left out of closures as pytest builds them (see recording.idle_fixtures)."""
+    undo = idle_fixtures.leave_out_while_collecting(session, _idle_rules(session))
+    try:
+        return (yield)
+    finally:
+        undo()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Drop the autouse fixtures that would do nothing for a test, put back those a test needs after all."""
+    idle_fixtures.prune(session.items, _idle_rules(session))
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m llm` and `-k` deselect: paths are checked over every test

@@ -128,7 +128,7 @@ import json, os, pathlib, pytest
 OUT = pathlib.Path(os.environ["LLM_TEST_OUT"])
 
 def _keep(request):
-    (OUT / (request.node.name + ".json")).write_text(json.dumps(sorted(request.fixturenames)))
+    (OUT / (request.node.name + ".json")).write_text(json.dumps(list(request.fixturenames)))
 
 def test_plain(request):
     _keep(request)
@@ -159,8 +159,12 @@ def test_llm(request):
 """
 
 
+def fixture_order_by_test(out: Path) -> dict[str, list[str]]:
+    return {p.stem: json.loads(p.read_text()) for p in out.iterdir()}
+
+
 def fixtures_by_test(out: Path) -> dict[str, set[str]]:
-    return {p.stem: set(json.loads(p.read_text())) for p in out.iterdir()}
+    return {name: set(order) for name, order in fixture_order_by_test(out).items()}
 
 
 RECORDING = {"vcr", "block_network", "vcr_markers"}
@@ -201,6 +205,56 @@ def test_block_network_option_and_conftest_overrides_keep_their_fixtures(project
     project.runpytest("--block-network", "-k", "plain")
     seen = fixtures_by_test(tmp_path / "out")
     assert {"block_network", "vcr"} <= seen["test_plain"]
+
+
+LATE_MARKERS_CONFTEST = """
+import pytest
+
+def pytest_generate_tests(metafunc):
+    if metafunc.function.__name__ == "test_generated":
+        metafunc.parametrize("n", [1, pytest.param(2, marks=pytest.mark.vcr)])
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.name == "test_marked_by_a_hook":
+            item.add_marker(pytest.mark.vcr)
+"""
+
+LATE_MARKERS = FIXTURE_NAMES + """
+
+def _vcr_ran(request):
+    # pytest-recording's ``vcr`` is a cassette for a marked test (None when its marker is absent)
+    assert request.getfixturevalue("vcr") is not None
+
+def test_marked_by_a_hook(request):
+    _vcr_ran(request)
+    _keep(request)
+
+def test_generated(request, n):
+    _keep(request)
+
+@pytest.mark.vcr
+class TestMarkedClass:
+    def test_in_class(self, request):
+        _vcr_ran(request)
+        _keep(request)
+"""
+
+
+def test_markers_that_appear_after_collection_keep_their_fixtures(project, tmp_path) -> None:
+    project.makepyfile(test_fixtures=LATE_MARKERS)
+    project.makepyfile(conftest=LATE_MARKERS_CONFTEST)
+    project.runpytest().assert_outcomes(passed=12)
+    seen = fixtures_by_test(tmp_path / "out")
+    assert not RECORDING & seen["test_plain"]
+    assert seen["test_marked_by_a_hook"] >= RECORDING
+    assert seen["test_in_class"] >= RECORDING
+    # pytest_generate_tests made the marked parameter set: both siblings share the closure
+    assert seen["test_generated[2]"] >= RECORDING, seen
+    assert seen["test_generated[1]"] >= RECORDING
+    # Put back where pytest itself puts them: the same closure, in the same order, as a marked test's.
+    order = fixture_order_by_test(tmp_path / "out")
+    assert order["test_marked_by_a_hook"] == order["test_vcr_marked"]
 
 
 FREED = """

@@ -12,11 +12,18 @@ uses no cassette, whenever it has no guard to install.
 fixture stays whenever the test asks for it by name, through ``usefixtures`` or through another
 fixture, when a conftest overrides it, and when any test sharing the closure (the parametrized
 siblings) needs it. Should pytest's internals ever differ from what this expects, nothing is pruned.
+
+Pruning comes after pytest has looked up every fixture of the closure, one search up the collection
+tree per name and test: ~50 us a test for pytest-recording's three, more than the rest of collecting
+it. :func:`leave_out_while_collecting` therefore keeps an idle fixture out of the autouse names pytest
+starts from, function by function, so that it is never looked up. What a function's own markers cannot
+show yet (a marker a hook adds after collection, a mark on a parameter set that ``pytest_generate_tests``
+made) :func:`prune` sees, and it puts the fixture back into the closure of the tests that need it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -54,26 +61,159 @@ def _markers_and_used_fixtures(item: pytest.Item) -> tuple[frozenset[str], set[s
     return frozenset(markers), used
 
 
+def _parameter_marker_names(node: Any) -> set[str]:
+    """Names of the marks on ``pytest.param(..., marks=...)`` values of the node's parametrize markers."""
+    names: set[str] = set()
+    for marker in node.iter_markers("parametrize"):
+        values = marker.args[1] if len(marker.args) > 1 else marker.kwargs.get("argvalues", ())
+        for value in values if isinstance(values, list | tuple) else ():
+            names.update(mark.name for mark in getattr(value, "marks", None) or ())
+    return names
+
+
+def _local_names(node: Any) -> set[str] | None:
+    """Every local name of the test function and of the functions it wraps; None if it is no function."""
+    function, names = getattr(node, "_obj", None), set()
+    if function is None:
+        return None
+    while function is not None:
+        code = getattr(function, "__code__", None)
+        if code is None:
+            return None
+        names.update(code.co_varnames)
+        function = getattr(function, "__wrapped__", None)
+    return names
+
+
+class _LeaveOutIdle:
+    """``FixtureManager._getautousenames`` without the rules' fixtures that are idle for the node."""
+
+    def __init__(self, manager: Any, rules: IdleRules) -> None:
+        self.manager = manager
+        self.rules = rules
+        self.all_names = manager._getautousenames  # pytest's own, bound method
+        self._own: dict[int, tuple[Any, dict[str, bool]]] = {}  # id(parent) -> (parent, name -> its own?)
+
+    def __call__(self, node: Any) -> Iterator[str]:
+        names = self.all_names(node)
+        idle = self._idle(node) if isinstance(node, pytest.Function) else None
+        return (name for name in names if name not in idle) if idle else names
+
+    def _idle(self, node: Any) -> set[str] | None:
+        local_names = _local_names(node)
+        if local_names is None:  # not a plain function: which names it takes is pytest's to say
+            return None
+        markers, used = _markers_and_used_fixtures(node)
+        markers |= _parameter_marker_names(node)
+        return {
+            name
+            for name, (module, is_idle) in self.rules.items()
+            if name not in used
+            and name not in local_names
+            and is_idle(node, markers)
+            and self.defined_by(name, module, node.parent)
+        }
+
+    def defined_by(self, name: str, module: str, parent: Any) -> bool:
+        """Is the fixture ``name`` that ``parent``'s tests see the one ``module`` defines (no override)?"""
+        entry = self._own.get(id(parent))
+        if entry is None:
+            entry = self._own[id(parent)] = (parent, {})  # the parent is kept, so its id stays its own
+        known = entry[1]
+        if name not in known:
+            definitions = self.manager.getfixturedefs(name, parent) or ()
+            known[name] = bool(definitions) and getattr(definitions[-1].func, "__module__", None) == module
+        return known[name]
+
+
+def leave_out_while_collecting(session: pytest.Session, rules: IdleRules) -> Callable[[], None]:
+    """Keep the rules' idle fixtures out of the closures pytest computes from now on; returns the undo."""
+    manager = getattr(session, "_fixturemanager", None)
+    if not callable(getattr(manager, "_getautousenames", None)) or "_getautousenames" in vars(manager):
+        return lambda: None  # not the pytest this expects (or already in place): prune does it all
+    manager._getautousenames = _LeaveOutIdle(manager, rules)
+    return lambda: vars(manager).pop("_getautousenames", None)
+
+
 def prune(items: Iterable[pytest.Item], rules: IdleRules) -> None:
-    """Drop the idle autouse fixtures of ``rules`` from the closures of ``items`` (see the module doc)."""
+    """Drop the idle autouse fixtures of ``rules`` from the closures of ``items``, and put back those
+    left out at collection that a test turns out to need (see the module doc)."""
     groups: dict[int, tuple[Any, list[pytest.Item]]] = {}
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         if info is not None:
             groups.setdefault(id(info), (info, []))[1].append(item)
     closures: dict[Any, list[str]] = {}
+    pruning = True
     for info, members in groups.values():
+        seen = [_markers_and_used_fixtures(item) for item in members]
+        # Not guarded like pruning: a fixture a test needs must never go missing without a word.
+        _put_back_needed(info, members, seen, rules)
+        if not pruning:
+            continue
         try:
-            _prune_shared(info, members, rules, closures)
+            _prune_shared(info, members, seen, rules, closures)
         except (AttributeError, TypeError, ValueError):  # pytest internals not as expected: leave it
-            return
+            pruning = False
+
+
+_Seen = list[tuple[frozenset[str], set[str]]]
+
+
+def _put_back_needed(info: Any, members: list[pytest.Item], seen: _Seen, rules: IdleRules) -> None:
+    missing = [name for name in rules if name not in info.names_closure]
+    needing = {
+        name: [
+            item
+            for item, (markers, used) in zip(members, seen, strict=True)
+            if name in used or not rules[name][1](item, markers)
+        ]
+        for name in missing
+    }
+    needed = [name for name, items in needing.items() if items]
+    if not needed:
+        return
+    item = needing[needed[0]][0]  # pytest's closure for this one keeps the fixture
+    if not isinstance(item, pytest.Function):  # only a test function's names are ever left out
+        return
+    manager = item.session._fixturemanager
+
+    def still_the_plugins(name: str) -> bool:
+        definitions = manager.getfixturedefs(name, item) or ()
+        return bool(definitions) and getattr(definitions[-1].func, "__module__", None) == rules[name][0]
+
+    autouse = type(manager)._getautousenames(manager, item)  # pytest's own: nothing left out
+    left_out = [name for name in dict.fromkeys(autouse) if name in needed and still_the_plugins(name)]
+    if left_out:
+        _put_back(info, left_out, item, manager)
+
+
+def _put_back(info: Any, names: list[str], item: pytest.Item, manager: Any) -> None:
+    """Add autouse fixtures (and what they need) to a closure, where pytest itself puts them."""
+    before = set(info.names_closure)
+    reached, definitions = manager.getfixtureclosure(
+        parentnode=item, initialnames=tuple(names), ignore_args=before
+    )
+    added = set(reached) - before
+    # pytest's own closure for the test as it is now (its markers keep these fixtures in), which gives
+    # the order; of its names only those already there and the added ones are kept (parametrization
+    # may have pruned others since).
+    fresh = manager.getfixtureinfo(item, item.obj, item.cls)
+    for name in added:
+        info.name2fixturedefs.setdefault(name, definitions.get(name) or fresh.name2fixturedefs.get(name))
+    kept = before | added
+    order = [name for name in fresh.names_closure if name in kept]
+    order += [name for name in (*info.names_closure, *reached) if name in kept and name not in order]
+    initial = set(info.initialnames) | set(names)
+    ordered = [name for name in fresh.initialnames if name in initial]
+    object.__setattr__(info, "initialnames", tuple(dict.fromkeys([*ordered, *info.initialnames, *names])))
+    info.names_closure[:] = order
 
 
 def _prune_shared(
-    info: Any, members: list[pytest.Item], rules: IdleRules, closures: dict[Any, list[str]]
+    info: Any, members: list[pytest.Item], seen: _Seen, rules: IdleRules, closures: dict[Any, list[str]]
 ) -> None:
     idle = []
-    seen = [_markers_and_used_fixtures(item) for item in members]
     for name in info.initialnames:
         rule = rules.get(name)
         definitions = info.name2fixturedefs.get(name) or ()
