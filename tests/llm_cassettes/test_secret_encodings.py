@@ -205,6 +205,24 @@ def test_a_clean_request_is_not_touched() -> None:
     assert out is body  # the fast path: not parsed, not copied
 
 
+def test_the_scrub_runs_only_for_a_request_that_matches_nothing_as_sent() -> None:
+    uri = "https://api.openai.com/v1/chat/completions"
+    clean = json.dumps({"model": "m", "messages": [{"role": "user", "content": "What is 2+2?"}]}).encode()
+    secret = json.dumps({"model": "m", "messages": [{"role": "user", "content": f"token {OPAQUE}"}]}).encode()
+    player = _recorded_player(uri, clean, [])
+    scrubbed: list[bytes] = []
+    scrub = player.scrub_request
+    assert scrub is not None
+    player.scrub_request = lambda *request: scrubbed.append(request[3]) or scrub(*request)
+    assert player.lookup("POST", uri, clean) is not None
+    assert scrubbed == []  # matched as sent
+    # A miss is reported (and kept) as it would have been saved: the scrub ran, the secret is gone.
+    with pytest.raises(BaseException, match="no recorded request"):
+        player.lookup("POST", uri, secret, [("authorization", f"Bearer {OPAQUE}")])
+    assert scrubbed == [secret]
+    assert OPAQUE not in player.miss_report() and OPAQUE not in repr(player.misses)
+
+
 def test_an_upload_matches_whatever_its_random_boundary() -> None:
     blob = b"\xff\xfe\x00binary"
     recorded = _multipart("1f2e3d4c5b6a", f"with {OPAQUE}", blob)

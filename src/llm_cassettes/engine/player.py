@@ -104,21 +104,37 @@ class CassettePlayer:
         self.requests.append(RecordedRequest(method.upper(), uri, [], body_doc if body else {}))
         if self.recording:
             return None
+        index = self.index
+        # Most requests carry nothing to scrub, so the request as sent is tried first and the scrub (two
+        # thirds of a lookup's cost) runs only when it matches nothing. A request that matches as sent
+        # is, in all that is matched, one the cassette already holds: scrubbing it could only turn the
+        # hit into a miss, and replay writes nothing. A custom matcher sees only scrubbed requests.
+        raw_key = None
+        if index is not None and self.rules.matcher is None:
+            raw_key = request_key(method, uri, body_json, body, self.rules)
+            position = index.take(raw_key)
+            if position is not None:
+                self.played += 1
+                return index.interactions[position]
+        sent_uri, sent_body = uri, body
         if self.scrub_request is not None:
             # Matched (and reported on a miss) as it would have been saved: never the raw secret.
             uri, scrubbed = self.scrub_request(method, uri, headers, body)
             if scrubbed is not body:
                 body, body_json = scrubbed, parse_json(scrubbed)
-        if self.index is None:
+        if index is None:
             self._miss(Miss(method, uri, body_json, body, MissReason.NO_CASSETTE))
-        key = request_key(method, uri, body_json, body, self.rules)
-        position = self.index.take(key)
+        if raw_key is not None and uri == sent_uri and body is sent_body:
+            key, position = raw_key, None  # the scrub changed nothing: already looked up
+        else:
+            key = request_key(method, uri, body_json, body, self.rules)
+            position = index.take(key)
         if position is None:
-            recorded = self.index.recorded_count(key)
+            recorded = index.recorded_count(key)
             reason = MissReason.EXHAUSTED if recorded else MissReason.NO_MATCH
             self._miss(Miss(method, uri, body_json, body, reason, recorded_count=recorded))
         self.played += 1
-        return self.index.interactions[position]
+        return index.interactions[position]
 
     def _miss(self, miss: Miss) -> None:
         self.misses.append(miss)
