@@ -261,21 +261,16 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def llm_cassette() -> Iterator[CassettePlayer | None]:
     """The cassette player of an ``llm`` test (None for other tests); ``.requests`` lists what was sent."""
     # Without ``request``: pytest builds that fixture anew, signature and all, each time a test asks for
-    # it (~0.1 ms a test, as much as the rest of this fixture). The item is the one running. And its own
-    # MonkeyPatch rather than the fixture, for the same reason.
+    # it (~0.1 ms a test, as much as the rest of this fixture). The item is the one running.
     if not _RUNNING:  # a runner that sets fixtures up without pytest's run protocol
         raise LLMCassettesError(
             "llm_cassette was set up outside pytest's run protocol (pytest_runtest_protocol), so it cannot "
             "tell which test it serves; run the test through pytest's runner"
         )
-    monkeypatch = pytest.MonkeyPatch()
-    try:
-        yield from _llm_cassette(_RUNNING[-1], monkeypatch)
-    finally:
-        monkeypatch.undo()
+    yield from _llm_cassette(_RUNNING[-1])
 
 
-def _llm_cassette(item: pytest.Item, monkeypatch: pytest.MonkeyPatch) -> Iterator[CassettePlayer | None]:
+def _llm_cassette(item: pytest.Item) -> Iterator[CassettePlayer | None]:
     state = item.config.stash[_STATE]
     nodeid = item.nodeid  # computed anew by pytest each time it is asked
     marker = item.get_closest_marker(MARKER)
@@ -325,9 +320,11 @@ def _llm_cassette(item: pytest.Item, monkeypatch: pytest.MonkeyPatch) -> Iterato
         scrub_request=state.live_scrubber,
     )
     item.stash[_PLAYER] = player
-    for name, value in per_test_environment(state, spec.scenario, action).items():
-        monkeypatch.setenv(name, value)
-    with _guarded(refusal_for(state, nodeid, uses_cassette=True, action=action)), intercept(player):
+    with (
+        _environment(per_test_environment(state, spec.scenario, action)),
+        _guarded(refusal_for(state, nodeid, uses_cassette=True, action=action)),
+        intercept(player),
+    ):
         yield player
     # Saving waits for the end of the teardown phase (pytest_runtest_makereport): a later teardown
     # may still fail the test.
@@ -348,6 +345,22 @@ def rate_limit_delay(request: pytest.FixtureRequest) -> Iterator[float]:
 
 
 # ---------------------------------------------------------------------------------------- internals
+
+
+@contextlib.contextmanager
+def _set(variables: dict[str, str]) -> Iterator[None]:
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        yield
+    finally:
+        monkeypatch.undo()
+
+
+def _environment(variables: dict[str, str]) -> contextlib.AbstractContextManager[None]:
+    """The test's own variables for the block; a replay with every key set has none, and costs nothing."""
+    return _set(variables) if variables else contextlib.nullcontext()
 
 
 def _guarded(refusal: Refusal | None) -> contextlib.AbstractContextManager[None]:

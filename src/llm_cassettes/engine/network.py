@@ -168,8 +168,24 @@ _GUARDS: list[tuple[Any, str, Callable[[_Layer, Any, str], Any]]] = [
 ]
 
 
+# The guarded functions as the last guarded test left them, and their layers: most tests find them
+# unchanged, and one identity check per function replaces the walk below.
+_last_seen: tuple[tuple[Any, ...], list[_Layer]] = ((), [])
+
+
 def _layers_on_top() -> list[_Layer]:
     """The layers whose wrappers are what each guarded function is now, wrapping anew what is not ours."""
+    global _last_seen
+    current = tuple([getattr(owner, name) for owner, name, _ in _GUARDS])
+    seen, layers = _last_seen
+    if len(seen) == len(current) and all(a is b for a, b in zip(seen, current, strict=True)):
+        return layers
+    layers = _wrap_what_is_not_ours()
+    _last_seen = (tuple([getattr(owner, name) for owner, name, _ in _GUARDS]), layers)
+    return layers
+
+
+def _wrap_what_is_not_ours() -> list[_Layer]:
     layers: list[_Layer] = []
     fresh: _Layer | None = None
     for owner, name, make in _GUARDS:

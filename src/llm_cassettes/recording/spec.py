@@ -58,10 +58,11 @@ def assign_cassette_paths(
         marker = item.get_closest_marker(MARKER)
         if marker is None:
             continue
+        nodeid = item.nodeid  # built anew by pytest each time it is asked
         # cassette_path()'s own rule, kept as the relative path too: no Path.relative_to per test.
-        relpath = cassette_relpath(item.nodeid, marker.kwargs.get("cassette"), redact=redact)
+        relpath = cassette_relpath(nodeid, marker.kwargs.get("cassette"), redact=redact)
         item.stash[CASSETTE_PATH] = cassette_dir / relpath
-        paths.append((item.nodeid, relpath))
+        paths.append((nodeid, relpath))
     shown = cassette_dir.relative_to(root) if cassette_dir.is_relative_to(root) else cassette_dir
     return [
         (
