@@ -220,7 +220,9 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.vcr)
 """
 
-LATE_MARKERS = FIXTURE_NAMES + """
+LATE_MARKERS = (
+    FIXTURE_NAMES
+    + """
 
 def _vcr_ran(request):
     # pytest-recording's ``vcr`` is a cassette for a marked test (None when its marker is absent)
@@ -239,6 +241,7 @@ class TestMarkedClass:
         _vcr_ran(request)
         _keep(request)
 """
+)
 
 
 def test_markers_that_appear_after_collection_keep_their_fixtures(project, tmp_path) -> None:

@@ -135,13 +135,32 @@ def test_a_pack_with_a_good_checksum_but_foreign_content_is_ignored(
     assert parses["yaml"] == 2
 
 
-def test_an_entry_that_checks_out_but_does_not_validate_gives_way_to_the_text(
-    tmp_path: Path, cache_dir: Path
+@pytest.mark.parametrize(
+    "entry",
+    [("meta only",), ({"format": 1}, [("GET", "u")]), ({"format": 1}, "not a list"), b"\x00not marshal"],
+    ids=["short", "short interaction", "wrong types", "not marshal"],
+)
+def test_an_entry_that_checks_out_but_is_no_cassette_gives_way_to_the_text(
+    tmp_path: Path, cache_dir: Path, parses: Counter[str], entry: Any
 ) -> None:
-    path = write(tmp_path / "c", "t", "from the text")
+    path = a_run_loading(tmp_path / "c", "from the text")
+    [pack] = packs(cache_dir)
     digest = parse_pack.text_digest(path.read_text(encoding="utf-8"))
-    parse_pack.store_document(path, digest, {"meta": {"format": 99}, "interactions": []})
-    assert answer(path) == "from the text"  # no "unsupported format" error: the pack is not the cassette
+    blob = entry if isinstance(entry, bytes) else marshal.dumps(entry)
+    payload = marshal.dumps({digest: blob})  # checksummed as the plugin does: only the entry is wrong
+    pack.write_bytes(parse_pack._MAGIC + parse_cache.payload_digest(payload) + payload)
+    assert answer(path) == "from the text"
+    assert parses["yaml"] == 2
+
+
+def test_a_pack_of_another_version_is_replaced(tmp_path: Path, cache_dir: Path, parses: Counter[str]) -> None:
+    path = a_run_loading(tmp_path / "c", "mine")
+    [pack] = packs(cache_dir)
+    data = pack.read_bytes()
+    pack.write_bytes(b"llm-cassettes-parse-pack 1\n" + data[len(parse_pack._MAGIC) :])
+    assert answer(path) == "mine" and parses["yaml"] == 2
+    parse_pack.flush()
+    assert pack.read_bytes().startswith(parse_pack._MAGIC)
 
 
 def test_a_loaded_cassette_changed_by_a_test_does_not_change_the_next_load(

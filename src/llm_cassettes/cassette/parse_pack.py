@@ -1,10 +1,12 @@
-"""Parsed documents of small cassettes, one pack per cassette folder, read once per run.
+"""Parsed small cassettes, one pack per cassette folder, read once per run.
 
 A small cassette parses in ~0.1 ms, yet that is most of what replaying it costs a test; one cache file
-per cassette would cost about as much to open as the text does to parse. So the documents of every
-cassette in one folder (the cassettes of one test file) share one file: the first load from that folder
-reads it, each further load is a dictionary lookup by the hash of the exact text, and an edited cassette
-simply misses. Documents parsed in a run are added in memory and written when the run ends
+per cassette would cost about as much to open as the text does to parse. So the parsed cassettes of one
+folder (the cassettes of one test file) share one file: the first load from that folder reads it, each
+further load is a dictionary lookup by the hash of the exact text, and an edited cassette simply
+misses. A pack holds each cassette as the validator built it, in the flat form of :mod:`.flat`, so a
+load from the pack validates nothing again: the text's hash, the pack's checksum and its version say it
+is that text's own parse. Cassettes parsed in a run are added in memory and written when the run ends
 (:func:`flush`, called by the plugin), so a run reads each pack once and writes it at most once.
 
 The same rules as :mod:`.parse_cache` hold: the pack lives in the same bounded cache directory and
@@ -12,7 +14,9 @@ counts towards its bound; a truncated, corrupt or foreign pack is ignored and re
 every write is a temporary file renamed into place, so parallel workers (xdist) only ever see whole
 packs. Two workers adding to one pack in the same run keep the last writer's pack; the other's
 documents are added again by the next run. A pack keeps what its last run used, and as many other
-documents (cassettes left out by ``-k``, run by another worker, or since edited) again.
+cassettes (left out by ``-k``, run by another worker, or since edited) again. The version in the
+pack's first line changes with the flat form, and a pack of another version is replaced like a
+damaged one.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from .flat import flatten, unflatten
+from .model import Cassette
 from .parse_cache import PACK_SUFFIX, cache_dir, evict, max_bytes, payload_digest
 
-_MAGIC = b"llm-cassettes-parse-pack\n"
+_MAGIC = b"llm-cassettes-parse-pack 2\n"
 _DIGEST_SIZE = 20
 _HEADER_SIZE = len(_MAGIC) + _DIGEST_SIZE
 
@@ -36,7 +41,7 @@ _HEADER_SIZE = len(_MAGIC) + _DIGEST_SIZE
 @dataclass
 class _Pack:
     path: Path
-    entries: dict[bytes, bytes]  # text digest -> marshalled document
+    entries: dict[bytes, bytes]  # text digest -> marshalled flat cassette
     used: set[bytes] = field(default_factory=set)
     added: bool = False
 
@@ -83,27 +88,29 @@ def text_digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=_DIGEST_SIZE).digest()
 
 
-def cached_document(source: str | Path, digest: bytes) -> Any:
-    """The document stored for the text of ``digest`` in ``source``'s folder, or None."""
+def cached_cassette(source: str | Path, digest: bytes) -> Cassette | None:
+    """The cassette stored for the text of ``digest`` in ``source``'s folder, or None."""
     pack = _pack_for(source)
     blob = pack.entries.get(digest) if pack is not None else None
     if blob is None:
         return None
+    path = source if isinstance(source, Path) else Path(source)
     try:
-        doc = marshal.loads(blob)  # fresh objects each time: no caller can change another's document
+        # Fresh objects each time: no caller can change another's cassette.
+        cassette = unflatten(marshal.loads(blob), path)
     except (EOFError, ValueError, TypeError):
-        return None
+        return None  # not ours to read: the text decides, and the next store replaces it
     pack.used.add(digest)
-    return doc
+    return cassette
 
 
-def store_document(source: str | Path, digest: bytes, doc: Any) -> None:
-    """Keep a document that validated, as it is now (marshalled at once), for the next run."""
+def store_cassette(source: str | Path, digest: bytes, cassette: Cassette) -> None:
+    """Keep a cassette the validator built, as it is now (marshalled at once), for the next run."""
     pack = _pack_for(source)
     if pack is None:
         return
     try:
-        blob = marshal.dumps(doc)  # ValueError for values marshal cannot hold
+        blob = marshal.dumps(flatten(cassette))  # ValueError for values marshal cannot hold
     except ValueError:
         return
     pack.entries[digest] = blob

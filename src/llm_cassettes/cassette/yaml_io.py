@@ -101,28 +101,34 @@ def parse(text: str, path: str | Path | None = None) -> Cassette:
     """Parse and validate cassette text; every problem is a CassetteError naming ``path``."""
     key = cache_key(text)
     # A small cassette read from a file: its folder's pack (the text's hash) instead of its own entry.
-    packed = parse_pack.text_digest(text) if key is None and path is not None else None
+    pack_source = path if key is None else None
+    packed = parse_pack.text_digest(text) if pack_source is not None else None
     # Loading allocates millions of small objects and no garbage: the cyclic collector would run
     # hundreds of times for nothing (2-3x the load time of a large cassette).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        doc = cached_document(key) if packed is None else parse_pack.cached_document(path, packed)
-        if doc is not None:
-            # Validated again (the text's hash and the entry's checksum matched, its shape is checked
-            # all the same); stored only when it held no value JSON has no type for, which marshal
-            # could not have added since: the walk of its JSON bodies is skipped.
-            try:
-                return from_document(doc, path, check_json=False)
-            except CassetteError:
-                pass  # a cache entry that does not validate is not trusted: the text decides
+        if pack_source is not None and packed is not None:
+            cassette = parse_pack.cached_cassette(pack_source, packed)
+            if cassette is not None:
+                return cassette
+        else:
+            doc = cached_document(key)
+            if doc is not None:
+                # Validated again (the text's hash and the entry's checksum matched, its shape is
+                # checked all the same); stored only when it held no value JSON has no type for, which
+                # marshal could not have added since: the walk of its JSON bodies is skipped.
+                try:
+                    return from_document(doc, path, check_json=False)
+                except CassetteError:
+                    pass  # a cache entry that does not validate is not trusted: the text decides
         doc, non_json = _load_yaml(text, path)
         cassette = from_document(doc, path, check_json=non_json)
-        if not non_json:  # only documents that validate, before anything can change them
-            if packed is None:
-                store_document(key, doc)
+        if not non_json:  # only cassettes that validate, before anything can change them
+            if pack_source is not None and packed is not None:
+                parse_pack.store_cassette(pack_source, packed, cassette)
             else:
-                parse_pack.store_document(path, packed, doc)
+                store_document(key, doc)
         return cassette
     finally:
         if collecting:
