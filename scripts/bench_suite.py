@@ -20,7 +20,7 @@ temporary folder, each of ``--tests`` tests (default 400) making two chat-comple
                 after the cassettes change (shown for information; the targets are read from (c))
 
 The loopback server is stopped before any timed run, so (b) and (c) replay for real. Every run must pass
-all its tests (each test checks both answers). The suites run best-of-``--rounds`` (default 5: on a shared
+all its tests (each test checks both answers). The suites run best-of-``--rounds`` (default 9: on a shared
 2-core VM one suite's time varies by half from run to run, (a) alone from 0.45 to 0.73 s), rounds
 interleaved (a, a+, b, c, c0, then again in a rotated order) so they share the machine's noise. "pytest time"
 is the session's own duration (``pytest_sessionstart`` to ``pytest_sessionfinish``: collection and the
@@ -380,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--tests", type=int, default=400, help="tests per suite (default 400)")
     parser.add_argument(
-        "--rounds", type=int, default=5, help="timed runs of each suite, best kept (default 5)"
+        "--rounds", type=int, default=9, help="timed runs of each suite, best kept (default 9)"
     )
     parser.add_argument("--keep", type=Path, default=None, help="write the suites here and keep them")
     args = parser.parse_args(argv)

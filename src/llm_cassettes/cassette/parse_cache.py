@@ -29,6 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .. import environment
+
 CACHE_MIN_BYTES = 1_000_000
 CACHE_DIR_ENV = "LLM_CASSETTES_CACHE_DIR"
 CACHE_MAX_MB_ENV = "LLM_CASSETTES_CACHE_MAX_MB"
@@ -72,8 +74,10 @@ def cache_dir() -> Path | None:
     """Where entries live, or None when the cache is disabled (``LLM_CASSETTES_CACHE_DIR`` set empty)."""
     # Asked for every cassette load: the variables are read each time (tests and users change them),
     # the path made from them only once (expanduser and Path() cost more than the rest of a lookup).
-    environ = os.environ
-    return _cache_dir_from(environ.get(CACHE_DIR_ENV), environ.get("XDG_CACHE_HOME"), environ.get("HOME"))
+    return _cache_dir_from(*_read_cache_variables())
+
+
+_read_cache_variables = environment.reader((CACHE_DIR_ENV, "XDG_CACHE_HOME", "HOME"))
 
 
 @lru_cache(maxsize=16)

@@ -13,10 +13,10 @@ gate literal, known value or user pattern occurs is left as it is without being 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
+from .. import environment
 from ..cassette.codec import decode_body, encode_body, header
 from ..providers import key_variables
 from .known import KnownValue, credential_parts, from_env, from_headers, text_forms, usable
@@ -28,19 +28,9 @@ _is_secret_header = lru_cache(maxsize=512)(is_secret_header)
 
 
 def _environment_reader(names: tuple[str, ...]) -> Callable[[], tuple[str, ...]]:
-    """A function returning the current values of ``names`` ("" when unset), cheaply.
-
-    ``os.environ.get`` of an unset name raises and catches a KeyError inside (~2-3 us each, on every
-    replayed call); the mapping's own store answers in ~0.1 us. It is read live, so variables the
-    plugin (or a test) sets later are seen; if the store is not there, the public API is used.
-    """
-    data = getattr(os.environ, "_data", None)
-    encode = getattr(os.environ, "encodekey", None)
-    decode = getattr(os.environ, "decodevalue", None)
-    if not isinstance(data, dict) or encode is None or decode is None:
-        return lambda: tuple(os.environ.get(name, "") for name in names)
-    keys = tuple(encode(name) for name in names)
-    return lambda: tuple(decode(raw) if (raw := data.get(key)) is not None else "" for key in keys)
+    """The current values of ``names`` ("" when unset), read live at every call and cheaply."""
+    read = environment.reader(names)
+    return lambda: tuple(value or "" for value in read())
 
 
 @lru_cache(maxsize=1024)
