@@ -43,6 +43,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -288,6 +289,9 @@ class Timings:
     def best_cpu(self, suite: str) -> float:
         return min(self.cpu[suite])
 
+    def median(self, suite: str) -> float:
+        return statistics.median(self.session[suite])
+
 
 def measure(root: Path, env: dict[str, str], tests: int, rounds: int) -> Timings:
     timings = Timings()
@@ -371,6 +375,14 @@ def report(timings: Timings, tests: int, rounds: int) -> bool:
     )
     print(f"info  unmarked tests with the plugins loaded: {over['a+']:+.3f} ms per test over (a)")
     print(f"info  with the parse cache off (every YAML parsed): {over['c0']:+.3f} ms per test over (a)")
+    # The best round of each suite is what the targets read; the medians show how far one lucky or
+    # unlucky round of (a) or (b) moved them on a noisy machine.
+    middle = {s: (timings.median(s) - timings.median("a")) / tests * 1000 for s in SUITES}
+    middle_ratio = f"{middle['b'] / middle['c']:.1f}x" if middle["c"] > 0 else "(no overhead of (c) left)"
+    print(
+        f"info  medians of the {rounds} rounds instead of the best: (c) - (a) {middle['c']:.3f} ms, "
+        f"(b)'s overhead / (c)'s {middle_ratio}, unmarked {middle['a+']:+.3f} ms"
+    )
     return ok
 
 
