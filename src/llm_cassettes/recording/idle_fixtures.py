@@ -61,6 +61,24 @@ def _markers_and_used_fixtures(item: pytest.Item) -> tuple[frozenset[str], set[s
     return frozenset(markers), used
 
 
+_Seen = list[tuple[frozenset[str], set[str]]]  # each member's marker names and usefixtures names
+
+
+def _defined_in(definitions: Any, module: str) -> bool:
+    """Is the definition pytest picks (the last, most specific one) ``module``'s own, not an override?"""
+    return bool(definitions) and getattr(definitions[-1].func, "__module__", None) == module
+
+
+def _needing(name: str, rules: IdleRules, members: list[pytest.Item], seen: _Seen) -> list[pytest.Item]:
+    """The tests of a shared closure that need the fixture ``name``: they ask for it, or are not idle."""
+    is_idle = rules[name][1]
+    return [
+        item
+        for item, (markers, used) in zip(members, seen, strict=True)
+        if name in used or not is_idle(item, markers)
+    ]
+
+
 def _parameter_marker_names(node: Any) -> set[str]:
     """Names of the marks on ``pytest.param(..., marks=...)`` values of the node's parametrize markers."""
     names: set[str] = set()
@@ -121,8 +139,7 @@ class _LeaveOutIdle:
             entry = self._own[id(parent)] = (parent, {})  # the parent is kept, so its id stays its own
         known = entry[1]
         if name not in known:
-            definitions = self.manager.getfixturedefs(name, parent) or ()
-            known[name] = bool(definitions) and getattr(definitions[-1].func, "__module__", None) == module
+            known[name] = _defined_in(self.manager.getfixturedefs(name, parent), module)
         return known[name]
 
 
@@ -157,19 +174,9 @@ def prune(items: Iterable[pytest.Item], rules: IdleRules) -> None:
             pruning = False
 
 
-_Seen = list[tuple[frozenset[str], set[str]]]
-
-
 def _put_back_needed(info: Any, members: list[pytest.Item], seen: _Seen, rules: IdleRules) -> None:
     missing = [name for name in rules if name not in info.names_closure]
-    needing = {
-        name: [
-            item
-            for item, (markers, used) in zip(members, seen, strict=True)
-            if name in used or not rules[name][1](item, markers)
-        ]
-        for name in missing
-    }
+    needing = {name: _needing(name, rules, members, seen) for name in missing}
     needed = [name for name, items in needing.items() if items]
     if not needed:
         return
@@ -177,13 +184,12 @@ def _put_back_needed(info: Any, members: list[pytest.Item], seen: _Seen, rules: 
     if not isinstance(item, pytest.Function):  # only a test function's names are ever left out
         return
     manager = item.session._fixturemanager
-
-    def still_the_plugins(name: str) -> bool:
-        definitions = manager.getfixturedefs(name, item) or ()
-        return bool(definitions) and getattr(definitions[-1].func, "__module__", None) == rules[name][0]
-
     autouse = type(manager)._getautousenames(manager, item)  # pytest's own: nothing left out
-    left_out = [name for name in dict.fromkeys(autouse) if name in needed and still_the_plugins(name)]
+    left_out = [
+        name
+        for name in dict.fromkeys(autouse)
+        if name in needed and _defined_in(manager.getfixturedefs(name, item), rules[name][0])
+    ]
     if left_out:
         _put_back(info, left_out, item, manager)
 
@@ -220,12 +226,8 @@ def _prune_shared(
         if (
             rule is None
             or name in info.argnames
-            or not definitions
-            or getattr(definitions[-1].func, "__module__", None) != rule[0]  # overridden by a conftest
-            or any(
-                name in used or not rule[1](item, markers)
-                for item, (markers, used) in zip(members, seen, strict=True)
-            )
+            or not _defined_in(definitions, rule[0])  # absent, or overridden by a conftest
+            or _needing(name, rules, members, seen)
         ):
             continue
         idle.append(name)
